@@ -1,0 +1,86 @@
+"""D1's binding interface over sqlite3: prepare/bind/first/all/run/batch, rows as dicts."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+SCHEMA = Path(__file__).resolve().parent.parent / "schema.sql"
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """Opens (and creates from schema.sql) a database; `:memory:` for tests."""
+    connection = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    connection.row_factory = sqlite3.Row
+    connection.execute("PRAGMA foreign_keys = ON")
+    connection.execute("PRAGMA busy_timeout = 5000")
+    if str(path) != ":memory:":
+        connection.execute("PRAGMA journal_mode = WAL")
+    connection.executescript(SCHEMA.read_text())
+    return connection
+
+
+class Statement:
+    def __init__(self, db: LocalD1, sql: str, params: tuple[Any, ...] = ()) -> None:
+        self.db = db
+        self.sql = sql
+        self.params = params
+
+    def bind(self, *values: Any) -> Statement:
+        if len(values) > 100:
+            raise ValueError("D1 binds at most 100 parameters per statement")
+        return Statement(self.db, self.sql, values)
+
+    async def first(self) -> dict[str, Any] | None:
+        rows = self.db.execute(self)["results"]
+        return rows[0] if rows else None
+
+    async def all(self) -> dict[str, Any]:
+        return self.db.execute(self)
+
+    async def run(self) -> dict[str, Any]:
+        return self.db.execute(self)
+
+
+class LocalD1:
+    """Statements run synchronously on the event loop's thread, so each one (and each batch)
+    is atomic with respect to every other request, as a D1 batch is."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        self.available = True  # tests switch this off to watch /health degrade
+
+    def prepare(self, sql: str) -> Statement:
+        return Statement(self, sql)
+
+    async def batch(self, statements: list[Statement]) -> list[dict[str, Any]]:
+        self._check()
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            results = [self.execute(s) for s in statements]
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+        return results
+
+    def execute(self, statement: Statement) -> dict[str, Any]:
+        self._check()
+        started = time.perf_counter()
+        cursor = self.connection.execute(statement.sql, statement.params)
+        rows = [dict(row) for row in cursor.fetchall()]
+        return {
+            "success": True,
+            "results": rows,
+            "meta": {
+                "changes": cursor.rowcount if cursor.rowcount > 0 else 0,
+                "last_row_id": cursor.lastrowid,
+                "duration": (time.perf_counter() - started) * 1000,
+            },
+        }
+
+    def _check(self) -> None:
+        if not self.available:
+            raise sqlite3.OperationalError("D1_ERROR: the database is unavailable")

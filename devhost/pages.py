@@ -1,0 +1,71 @@
+"""Serves `pages/` the way Cloudflare Pages would, with the headers from `pages/_headers`,
+pointing the site at the local API instead of https://api.onncx.com."""
+
+from __future__ import annotations
+
+import fnmatch
+import mimetypes
+from pathlib import Path
+
+from aiohttp import web
+
+PRODUCTION_API = "https://api.onncx.com"
+
+
+def parse_headers_file(text: str) -> list[tuple[str, dict[str, str]]]:
+    """`_headers`: a path pattern line, then indented `Name: value` lines."""
+    rules: list[tuple[str, dict[str, str]]] = []
+    for raw in text.splitlines():
+        if not raw.strip() or raw.strip().startswith("#"):
+            continue
+        if not raw[0].isspace():
+            rules.append((raw.strip(), {}))
+        elif rules and ":" in raw:
+            name, _, value = raw.strip().partition(":")
+            rules[-1][1][name.strip()] = value.strip()
+    return rules
+
+
+def site(pages_dir: Path, api_base: str, sandbox: bool) -> web.Application:
+    headers_file = pages_dir / "_headers"
+
+    def headers_for(path: str) -> dict[str, str]:
+        rules = parse_headers_file(headers_file.read_text()) if headers_file.exists() else []
+        merged: dict[str, str] = {}
+        for pattern, values in rules:
+            if fnmatch.fnmatch(path, pattern.replace(":splat", "*")):
+                merged.update({k: v.replace(PRODUCTION_API, api_base) for k, v in values.items()})
+        return merged
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        path = request.path
+        if path == "/env.js":
+            body = (
+                f"export const API_BASE = {api_base!r};\n"
+                f"export const SANDBOX = {'true' if sandbox else 'false'};\n"
+            )
+            return web.Response(
+                text=body, content_type="text/javascript", headers=headers_for(path)
+            )
+        relative = path.lstrip("/") or "index.html"
+        target = (pages_dir / relative).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_file() and (pages_dir / f"{relative}.html").is_file():
+            target = (pages_dir / f"{relative}.html").resolve()
+        if (
+            pages_dir.resolve() not in target.parents
+            or not target.is_file()
+            or target.name.startswith("_")
+        ):
+            return web.Response(status=404, text="Not found", headers=headers_for(path))
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if target.suffix == ".js":
+            kind = "text/javascript"
+        return web.Response(
+            body=target.read_bytes(), content_type=kind, headers=headers_for(path)
+        )
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", serve)
+    return app

@@ -1,0 +1,135 @@
+"""Composes the local host: the API (the `orders` core), the site, and the cron loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from orders.app import App
+from orders.config import Settings
+from orders.deps import Deps
+from orders.http import Headers, Request
+
+from . import d1, pages
+from .clock import ShiftableClock
+from .kv import LocalKV
+from .limits import WindowLimiter
+from .outbound import HttpSender
+from .settings import HostSettings
+
+log = logging.getLogger("devhost")
+
+
+def build(host: HostSettings, clock: ShiftableClock) -> tuple[App, d1.LocalD1, HttpSender]:
+    host.data_dir.mkdir(parents=True, exist_ok=True)
+    connection = d1.connect(host.data_dir / "d1.sqlite")
+    db = d1.LocalD1(connection)
+    settings = Settings.from_env(host.env)
+    sender = HttpSender()
+    deps = Deps(
+        settings=settings,
+        db=db,
+        kv=LocalKV(connection, clock),
+        send=sender,
+        clock=clock,
+        tokens=secrets.token_urlsafe,
+        limiters={
+            "orders": WindowLimiter(settings.rate_limit_orders_per_minute, clock),
+            "quotes": WindowLimiter(settings.rate_limit_quotes_per_minute, clock),
+        },
+    )
+    return App(deps), db, sender
+
+
+def api(app: App, host: HostSettings, clock: ShiftableClock) -> web.Application:
+    background: set[asyncio.Task[None]] = set()
+
+    def later(task: Callable[[], Awaitable[None]]) -> None:
+        # The edge's waitUntil: runs after the response, never delays it.
+        job = asyncio.ensure_future(task())
+        background.add(job)
+        job.add_done_callback(background.discard)
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        body = await request.read()
+        peer = request.remote or "unknown"
+        ours = Request(
+            method=request.method,
+            path=request.path,
+            query={k: v for k, v in request.query.items()},
+            headers=Headers(list(request.headers.items())),
+            body=body,
+            client_ip=request.headers.get("CF-Connecting-IP", peer),
+        )
+        response = await app.handle(ours)
+        for task in response.background:
+            later(task)
+        log.info(
+            "%s %s %d %.1fms %s",
+            request.method,
+            request.path_qs,
+            response.status,
+            (time.perf_counter() - started) * 1000,
+            response.headers.get("X-Request-Id", "-"),
+        )
+        return web.Response(status=response.status, body=response.body, headers=response.headers)
+
+    async def run_scheduled(request: web.Request) -> web.StreamResponse:
+        return web.json_response(await app.scheduled())
+
+    async def move_clock(request: web.Request) -> web.StreamResponse:
+        data = await request.json()
+        now = clock.advance(float(data.get("advance_seconds", 0)))
+        return web.json_response({"now": now.isoformat()})
+
+    server = web.Application(client_max_size=1024 * 1024)
+    if host.test_hooks:
+        # Like `wrangler dev --test-scheduled`, plus a clock tests can move: never in production.
+        server.router.add_post("/__scheduled", run_scheduled)
+        server.router.add_post("/__dev/clock", move_clock)
+    server.router.add_route("*", "/{tail:.*}", handle)
+    return server
+
+
+async def cron_loop(app: App, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        report = await app.scheduled()
+        if any(report.values()):
+            log.info("cron: %s", report)
+
+
+async def serve(root: Path) -> None:
+    host = HostSettings.load(root)
+    clock = ShiftableClock()
+    app, db, sender = build(host, clock)
+    api_base = f"http://{host.host}:{host.api_port}"
+    runners = [
+        web.AppRunner(api(app, host, clock), access_log=None),
+        web.AppRunner(
+            pages.site(host.pages_dir, api_base, app.deps.settings.sandbox), access_log=None
+        ),
+    ]
+    for runner in runners:
+        await runner.setup()
+    await web.TCPSite(runners[0], host.host, host.api_port).start()
+    await web.TCPSite(runners[1], host.host, host.pages_port).start()
+    print(f"API listening on {api_base} (processor: {app.processor.name})", flush=True)
+    print(f"Site listening on http://{host.host}:{host.pages_port}", flush=True)
+    print(f"Data in {host.data_dir}; Ctrl-C stops.", flush=True)
+    cron = asyncio.create_task(cron_loop(app, host.cron_interval))
+    try:
+        await asyncio.Event().wait()
+    finally:
+        cron.cancel()
+        for runner in runners:
+            await runner.cleanup()
+        await sender.close()
+        db.connection.close()

@@ -1,0 +1,137 @@
+-- ONE⚡CASH: the whole D1 schema, the single source of truth.
+-- Loaded by `wrangler d1 execute`, by the local host and by the tests. Every statement is
+-- idempotent (IF NOT EXISTS), so applying this file twice is harmless.
+-- Amounts are TEXT holding decimal strings: crypto amounts carry up to 18 decimals, beyond what
+-- a JavaScript double or a D1 integer holds exactly. Times are UTC ISO-8601 `YYYY-MM-DDTHH:MM:SSZ`,
+-- which sorts as text. (D1 enforces foreign keys; the local host turns them on per connection.)
+
+
+CREATE TABLE IF NOT EXISTS orders (
+    id               TEXT PRIMARY KEY,
+    status           TEXT NOT NULL CHECK (status IN (
+                         'awaiting_payment', 'confirming', 'partially_paid', 'paid', 'completed',
+                         'expired', 'failed', 'refunded', 'cancelled')),
+    version          INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
+    created_at       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL,
+    expires_at       TEXT NOT NULL,
+    late             INTEGER NOT NULL DEFAULT 0 CHECK (late IN (0, 1)),
+    from_currency    TEXT NOT NULL,
+    from_amount      TEXT NOT NULL,
+    to_currency      TEXT NOT NULL,
+    to_amount        TEXT NOT NULL,
+    payout_address   TEXT NOT NULL,
+    payout_extra_id  TEXT,
+    refund_address   TEXT,
+    email            TEXT,
+    rate             TEXT NOT NULL,
+    fee_percent      TEXT NOT NULL,
+    processor        TEXT NOT NULL,
+    payment_id       TEXT NOT NULL,
+    pay_address      TEXT NOT NULL,
+    pay_extra_id     TEXT,
+    pay_amount       TEXT NOT NULL,
+    pay_currency     TEXT NOT NULL,
+    received_amount  TEXT NOT NULL DEFAULT '0',
+    -- Each deposit the processor reported, by payment id (a repeat deposit to the same address
+    -- is a child payment): JSON {"<payment_id>": "<amount>"}. received_amount is their sum.
+    deposits         TEXT NOT NULL DEFAULT '{}',
+    deposit_tx_hash  TEXT,
+    payout_tx_hash   TEXT,
+    -- When the processor last told us (or was asked) about this order: reconciliation asks
+    -- again about open orders that have been quiet for a while.
+    processor_seen_at TEXT NOT NULL,
+    -- A fresh random token per change: the event and outbox rows of a change are inserted only
+    -- where the order carries that change's token, so a change that lost a race writes nothing.
+    change_id        TEXT,
+    CHECK (status <> 'completed' OR payout_tx_hash IS NOT NULL)
+);
+-- Expiry and reconciliation scan open orders by status and time.
+CREATE INDEX IF NOT EXISTS orders_by_status_expiry ON orders (status, expires_at);
+CREATE INDEX IF NOT EXISTS orders_by_status_seen ON orders (status, processor_seen_at);
+CREATE UNIQUE INDEX IF NOT EXISTS orders_by_payment ON orders (processor, payment_id);
+
+-- The timeline: one row per status change, in the order it happened.
+CREATE TABLE IF NOT EXISTS order_events (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    order_id     TEXT NOT NULL REFERENCES orders (id),
+    from_status  TEXT,
+    to_status    TEXT NOT NULL,
+    source       TEXT NOT NULL CHECK (source IN ('api', 'processor', 'scheduler', 'operator')),
+    at           TEXT NOT NULL,
+    note         TEXT
+);
+CREATE INDEX IF NOT EXISTS order_events_by_order ON order_events (order_id, seq);
+
+-- Webhook outbox: written in the same batch as the change it describes, delivered later.
+-- `seq` orders the events of one order; `claimed_until` keeps two overlapping cron runs from
+-- sending one event at the same time.
+CREATE TABLE IF NOT EXISTS webhook_outbox (
+    seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id         TEXT NOT NULL UNIQUE,
+    order_id         TEXT NOT NULL REFERENCES orders (id),
+    type             TEXT NOT NULL,
+    payload          TEXT NOT NULL,
+    created_at       TEXT NOT NULL,
+    status           TEXT NOT NULL DEFAULT 'pending'
+                         CHECK (status IN ('pending', 'delivered', 'dead')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  TEXT NOT NULL,
+    claimed_until    TEXT,
+    claim_token      TEXT,
+    delivered_at     TEXT,
+    last_error       TEXT
+);
+CREATE INDEX IF NOT EXISTS webhook_outbox_due ON webhook_outbox (status, next_attempt_at);
+CREATE INDEX IF NOT EXISTS webhook_outbox_by_order ON webhook_outbox (order_id, seq);
+
+-- Every delivery attempt, for the operator.
+CREATE TABLE IF NOT EXISTS webhook_attempts (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id     TEXT NOT NULL REFERENCES webhook_outbox (event_id),
+    at           TEXT NOT NULL,
+    status_code  INTEGER,
+    error        TEXT,
+    duration_ms  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhook_attempts_by_event ON webhook_attempts (event_id, seq);
+
+-- Idempotency-Key for order creation: reserved ('pending') before the processor is called,
+-- completed ('done') in the same batch that creates the order.
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    key            TEXT PRIMARY KEY,
+    request_hash   TEXT NOT NULL,
+    state          TEXT NOT NULL CHECK (state IN ('pending', 'done')),
+    created_at     TEXT NOT NULL,
+    order_id       TEXT REFERENCES orders (id),
+    status_code    INTEGER,
+    response_body  TEXT
+);
+
+-- Processor callbacks already applied: one row per payment and status, so a repeat is a no-op.
+CREATE TABLE IF NOT EXISTS processor_receipts (
+    processor       TEXT NOT NULL,
+    payment_id      TEXT NOT NULL,
+    payment_status  TEXT NOT NULL,
+    order_id        TEXT REFERENCES orders (id),
+    received_at     TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    PRIMARY KEY (processor, payment_id, payment_status)
+);
+
+-- The sandbox processor's own ledger (PROCESSOR=sandbox only): the processor's side of test
+-- payments, so sandbox callbacks and reconciliation ask it exactly as they would ask NOWPayments.
+CREATE TABLE IF NOT EXISTS sandbox_payments (
+    payment_id         TEXT PRIMARY KEY,
+    order_id           TEXT NOT NULL,
+    parent_payment_id  TEXT,
+    status             TEXT NOT NULL,
+    currency           TEXT NOT NULL,
+    address            TEXT NOT NULL,
+    extra_id           TEXT,
+    amount             TEXT NOT NULL,
+    actually_paid      TEXT NOT NULL DEFAULT '0',
+    tx_hash            TEXT,
+    updated_at         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sandbox_payments_by_order ON sandbox_payments (order_id);

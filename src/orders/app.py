@@ -1,0 +1,175 @@
+"""The API as one object: a request in, a response out. Routing, CORS, rate limits, request ids
+and the rendering of every error happen here, once; the endpoints live in their own modules."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+
+from . import money
+from .catalog import Catalog
+from .deps import Deps
+from .errors import (
+    ApiError,
+    FieldError,
+    MethodNotAllowed,
+    NotFound,
+    ProcessorUnavailable,
+    RateLimited,
+    ValidationFailed,
+)
+from .http import Request, Response, error_response, json_response
+from .ordering import Ordering
+from .payments import Payments
+from .processor import Processor, ProcessorError
+from .processors import build_processor
+from .routes import Match, resolve
+from .webhooks import Webhooks
+
+log = logging.getLogger("onecash")
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
+_CORS_HEADERS = "Content-Type, Authorization, Idempotency-Key, If-Match, If-None-Match"
+_EXPOSED = "ETag, Location, Retry-After, X-Request-Id, Idempotent-Replayed"
+
+Handler = Callable[[Request, dict[str, str]], Awaitable[Response]]
+
+
+class App:
+    def __init__(self, deps: Deps, processor: Processor | None = None) -> None:
+        self.deps = deps
+        self.processor = processor or build_processor(deps)
+        self.catalog = Catalog(deps, self.processor)
+        self.ordering = Ordering(deps, self.processor, self.catalog)
+        self.webhooks = Webhooks(deps)
+        self.payments = Payments(deps, self.processor, self.catalog)
+        self._handlers: dict[str, Handler] = {
+            "health": self._health,
+            "currencies": self._currencies,
+            "quote": self._quote,
+            "create_order": self._limited("orders", lambda r, p: self.ordering.create(r)),
+            "get_order": lambda r, p: self.ordering.get(r, p["id"]),
+            "update_order": lambda r, p: self.ordering.update(r, p["id"]),
+            "ipn": lambda r, p: self.payments.callback(r, p["processor"]),
+            "sandbox_pay": lambda r, p: self.payments.sandbox_pay(r, p["id"]),
+            "list_webhooks": lambda r, p: self.webhooks.list_events(r),
+            "redeliver_webhook": lambda r, p: self.webhooks.redeliver(r, p["event_id"]),
+        }
+
+    async def handle(self, request: Request) -> Response:
+        incoming = request.headers.get("x-request-id", "")
+        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else self.deps.new_id("req")
+        try:
+            response = await self._dispatch(request)
+        except ApiError as error:
+            response = error_response(error, request_id)
+        except ProcessorError as error:
+            log.warning("processor error on %s %s: %s", request.method, request.path, error)
+            response = error_response(ProcessorUnavailable(), request_id)
+        except Exception:
+            log.exception("unhandled error on %s %s [%s]", request.method, request.path, request_id)
+            response = error_response(ApiError(), request_id)
+        response.headers["X-Request-Id"] = request_id
+        response.headers.setdefault("Cache-Control", "no-store")
+        self._cors(request, response)
+        if response.status >= 200 and request.method in ("POST", "PUT"):
+            response.background.append(self.webhooks.deliver_due)
+        if request.method == "HEAD":
+            response.body = b""
+        return response
+
+    async def scheduled(self) -> dict[str, int]:
+        """The cron entry (every minute): expire, reconcile, deliver. Each step is bounded."""
+        report: dict[str, int] = {}
+        for name, step in (
+            ("expired", self.payments.expire_due),
+            ("reconciled", self.payments.reconcile),
+            ("delivered", self.webhooks.deliver_due_count),
+        ):
+            try:
+                report[name] = await step()
+            except Exception:
+                # One failing step must not starve the others; the next minute tries again.
+                log.exception("scheduled step %s failed", name)
+                report[name] = -1
+        return report
+
+    async def _dispatch(self, request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(204)
+        found = resolve(request.method, request.path)
+        if found.match is Match.NONE:
+            raise NotFound(f"There is nothing at {request.path}.")
+        if found.match is Match.PATH:
+            raise MethodNotAllowed(list(found.allowed))
+        assert found.route and found.params is not None
+        return await self._handlers[found.route.name](request, found.params)
+
+    def _limited(self, bucket: str, handler: Handler) -> Handler:
+        async def limited(request: Request, params: dict[str, str]) -> Response:
+            limiter = self.deps.limiters.get(bucket)
+            if limiter is not None:
+                retry_after = await limiter.hit(f"{bucket}:{request.client_ip}")
+                if retry_after is not None:
+                    raise RateLimited(retry_after)
+            return await handler(request, params)
+
+        return limited
+
+    def _cors(self, request: Request, response: Response) -> None:
+        origin = (request.headers.get("origin") or "").rstrip("/")
+        response.headers["Vary"] = "Origin"
+        if not origin or origin not in self.deps.settings.allowed_origins:
+            return
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = _EXPOSED
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = _CORS_HEADERS
+            response.headers["Access-Control-Max-Age"] = "600"
+
+    async def _health(self, request: Request, params: dict[str, str]) -> Response:
+        settings = self.deps.settings
+        try:
+            await self.deps.db.prepare("SELECT 1 AS ok").first()
+            db = "ok"
+        except Exception:
+            log.exception("health: the database did not answer")
+            db = "unavailable"
+        status = "ok" if db == "ok" else "degraded"
+        return json_response(
+            {"status": status, "checks": {"db": db}, "version": settings.version,
+             "processor": self.processor.name},
+            200 if db == "ok" else 503,
+        )  # fmt: skip
+
+    async def _currencies(self, request: Request, params: dict[str, str]) -> Response:
+        currencies = await self.catalog.currencies()
+        return json_response({"currencies": [c.public() for c in currencies.values()]})
+
+    async def _quote(self, request: Request, params: dict[str, str]) -> Response:
+        return await self._limited("quotes", self._price)(request, params)
+
+    async def _price(self, request: Request, params: dict[str, str]) -> Response:
+        currencies = await self.catalog.currencies()
+        problems = []
+        source = currencies.get(request.query.get("from", "").lower())
+        target = currencies.get(request.query.get("to", "").lower())
+        if source is None:
+            problems.append(FieldError("from", f"use one of {', '.join(currencies)}"))
+        if target is None:
+            problems.append(FieldError("to", f"use one of {', '.join(currencies)}"))
+        if source and target and source.code == target.code:
+            problems.append(FieldError("to", "must differ from from"))
+        amount = Decimal(0)
+        try:
+            amount = money.parse_amount(request.query.get("amount", ""))
+        except money.NotAnAmount as exc:
+            problems.append(FieldError("amount", str(exc)))
+        if problems:
+            raise ValidationFailed(problems)
+        assert source and target
+        quote = await self.catalog.quote(source, target, amount, "amount")
+        return json_response(quote.public())

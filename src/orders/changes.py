@@ -1,0 +1,115 @@
+"""How an order changes: decide the next state in plain code, then write it with its timeline
+event and webhook in one batch, retrying on a lost race with the order as it then is."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .currencies import Currency
+from .deps import Deps
+from .errors import InvalidTransition, NotFound, VersionConflict
+from .lifecycle import Source, Status, allowed_next, can_move
+from .order import Event, Order, timestamp
+from .store import OrderStore, OutboxRow
+
+MAX_RACES = 5
+
+
+@dataclass(frozen=True)
+class Change:
+    """A decided change: a new status (or None for data only) and the fields that go with it."""
+
+    status: Status | None
+    source: Source
+    note: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+Decide = Callable[[Order], Change | None]
+
+
+def refuse_transition(order: Order, target: Status) -> InvalidTransition:
+    nexts = allowed_next(order.status)
+    allowed = ", ".join(nexts) if nexts else "none (it is final)"
+    return InvalidTransition(
+        f"An order that is {order.status.value} cannot become {target.value}; "
+        f"allowed next: {allowed}.",
+        details=[],
+    )
+
+
+def webhook_row(deps: Deps, order: Order, currency: Currency | None) -> OutboxRow:
+    """The `order.<status>` event, with the order as it is after the change."""
+    event_id = deps.new_id("evt")
+    created_at = timestamp(deps.clock())
+    body = {
+        "id": event_id,
+        "type": f"order.{order.status.value}",
+        "created_at": created_at,
+        "data": {"order": order.public(currency)},
+    }
+    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return OutboxRow(event_id, order.id, body["type"], payload, created_at)
+
+
+class Changer:
+    def __init__(self, deps: Deps, currencies: dict[str, Currency]) -> None:
+        self.deps = deps
+        self.store = OrderStore(deps.db)
+        self.currencies = currencies
+
+    async def change(
+        self, order_id: str, decide: Decide, *, expected_version: int | None = None
+    ) -> tuple[Order, bool]:
+        """Applies `decide` to the current order; (order after, whether anything changed).
+
+        With `expected_version` a lost race is a `VersionConflict`; without it the decision is
+        made again on the fresh order, so no change is ever applied over a stale read.
+        """
+        for _ in range(MAX_RACES):
+            before = await self.store.get(order_id)
+            if before is None:
+                raise NotFound("No order with this id.")
+            if expected_version is not None and before.version != expected_version:
+                raise VersionConflict()
+            change = decide(before)
+            if change is None:
+                return before, False
+            after, event = self._evolve(before, change)
+            outbox = webhook_row(self.deps, after, self.currencies.get(after.pay_currency)) if event else None
+            if await self.store.apply(before, after, event, outbox):
+                return after, True
+            if expected_version is not None:
+                raise VersionConflict()
+        raise VersionConflict("The order is changing too fast; please retry.")
+
+    def _evolve(self, before: Order, change: Change) -> tuple[Order, Event | None]:
+        now = timestamp(self.deps.clock())
+        event = None
+        events = before.events
+        status = before.status
+        if change.status is not None and change.status != before.status:
+            if not can_move(before.status, change.status):
+                raise refuse_transition(before, change.status)
+            status = change.status
+            event = Event(
+                to_status=status.value,
+                at=now,
+                source=change.source.value,
+                note=change.note,
+                from_status=before.status.value,
+            )
+            events = (*events, event)
+        after = replace(
+            before,
+            **change.fields,
+            status=status,
+            version=before.version + 1,
+            updated_at=now,
+            change_id=self.deps.tokens(12),
+            events=events,
+        )
+        return after, event

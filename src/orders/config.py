@@ -1,0 +1,109 @@
+"""Settings read from the Worker's vars and secrets (or the local host's environment).
+
+Everything arrives as text; this module is the one place it is parsed. Secrets stay `None` when
+unset, and the feature that needs one refuses to run (503 or 401), never runs unchecked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+DEFAULT_CURRENCIES = ("btc", "eth", "ltc", "usdttrc20", "xrp", "sol")
+VERSION = "0.1.0"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Settings:
+    allowed_origins: tuple[str, ...] = ()
+    fee_percent: Decimal = Decimal("0.5")
+    payment_window_minutes: int = 60
+    processor: str = "sandbox"
+    supported_currencies: tuple[str, ...] = DEFAULT_CURRENCIES
+    public_site_url: str = "https://onncx.com"
+    public_api_url: str = "https://api.onncx.com"
+    nowpayments_api_base: str = "https://api.nowpayments.io/v1"
+    nowpayments_api_key: str | None = None
+    nowpayments_ipn_secret: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    admin_token: str | None = None
+    rate_limit_orders_per_minute: int = 10
+    rate_limit_quotes_per_minute: int = 60
+    version: str = VERSION
+
+    @property
+    def sandbox(self) -> bool:
+        return self.processor == "sandbox"
+
+    @property
+    def ipn_secret(self) -> str | None:
+        """The secret callbacks are signed with; in sandbox mode a fixed, public test secret."""
+        return SANDBOX_IPN_SECRET if self.sandbox else self.nowpayments_ipn_secret
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str | None]) -> Settings:
+        def text(name: str, default: str) -> str:
+            value = env.get(name)
+            return value.strip() if value and value.strip() else default
+
+        def secret(name: str) -> str | None:
+            value = env.get(name)
+            return value.strip() if value and value.strip() else None
+
+        def integer(name: str, default: int, minimum: int = 1) -> int:
+            raw = text(name, str(default))
+            try:
+                value = int(raw)
+            except ValueError:
+                raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+            if value < minimum:
+                raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+            return value
+
+        def items(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+            raw = env.get(name)
+            if not raw:
+                return default
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+        processor = text("PROCESSOR", "sandbox").lower()
+        if processor not in ("sandbox", "nowpayments"):
+            raise ConfigError(f"PROCESSOR must be 'sandbox' or 'nowpayments', got {processor!r}")
+        fee_text = text("FEE_PERCENT", "0.5")
+        try:
+            fee = Decimal(fee_text)
+        except InvalidOperation:
+            raise ConfigError(f"FEE_PERCENT must be a decimal, got {fee_text!r}") from None
+        if not Decimal(0) <= fee < Decimal(100):
+            raise ConfigError(f"FEE_PERCENT must be between 0 and 100, got {fee_text}")
+        return cls(
+            allowed_origins=tuple(o.rstrip("/") for o in items("ALLOWED_ORIGINS", ())),
+            fee_percent=fee,
+            payment_window_minutes=integer("PAYMENT_WINDOW_MINUTES", 60),
+            processor=processor,
+            supported_currencies=tuple(
+                c.lower() for c in items("SUPPORTED_CURRENCIES", DEFAULT_CURRENCIES)
+            ),
+            public_site_url=text("PUBLIC_SITE_URL", "https://onncx.com").rstrip("/"),
+            public_api_url=text("PUBLIC_API_URL", "https://api.onncx.com").rstrip("/"),
+            nowpayments_api_base=text(
+                "NOWPAYMENTS_API_BASE", "https://api.nowpayments.io/v1"
+            ).rstrip("/"),
+            nowpayments_api_key=secret("NOWPAYMENTS_API_KEY"),
+            nowpayments_ipn_secret=secret("NOWPAYMENTS_IPN_SECRET"),
+            webhook_url=secret("WEBHOOK_URL"),
+            webhook_secret=secret("WEBHOOK_SECRET"),
+            admin_token=secret("ADMIN_TOKEN"),
+            rate_limit_orders_per_minute=integer("RATE_LIMIT_ORDERS_PER_MINUTE", 10),
+            rate_limit_quotes_per_minute=integer("RATE_LIMIT_QUOTES_PER_MINUTE", 60),
+        )
+
+
+# Public on purpose: sandbox callbacks prove the signed path works, they protect no money.
+SANDBOX_IPN_SECRET = "sandbox-ipn-secret-not-for-production"  # noqa: S105

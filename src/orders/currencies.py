@@ -1,0 +1,82 @@
+"""A currency as the exchange sees it: how to check its addresses and memos, its limits, and how
+to write a payment URI for it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from . import money
+
+# BIP-21-style schemes wallets understand; other currencies fall back to their ticker.
+URI_SCHEMES = {
+    "btc": "bitcoin",
+    "eth": "ethereum",
+    "ltc": "litecoin",
+    "usdttrc20": "tron",
+    "xrp": "ripple",
+    "sol": "solana",
+}
+
+
+@dataclass(frozen=True)
+class Currency:
+    code: str
+    name: str
+    network: str
+    address_pattern: str
+    min_amount: Decimal
+    max_amount: Decimal
+    decimals: int = 8
+    needs_extra_id: bool = False
+    extra_id_pattern: str | None = None
+
+    def address_ok(self, address: str) -> bool:
+        return re.fullmatch(self.address_pattern, address) is not None
+
+    def extra_id_ok(self, extra_id: str) -> bool:
+        return self.extra_id_pattern is None or re.fullmatch(self.extra_id_pattern, extra_id) is not None
+
+    def payment_uri(self, address: str, amount: Decimal, extra_id: str | None) -> str:
+        scheme = URI_SCHEMES.get(self.code, self.code)
+        uri = f"{scheme}:{address}?amount={money.to_text(amount)}"
+        if extra_id:
+            uri += f"&dt={extra_id}" if self.code == "xrp" else f"&memo={extra_id}"
+        return uri
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": self.name,
+            "network": self.network,
+            "needs_extra_id": self.needs_extra_id,
+            "address_pattern": _anchored(self.address_pattern),
+            "extra_id_pattern": _anchored(self.extra_id_pattern) if self.extra_id_pattern else None,
+            "min_amount": money.to_text(self.min_amount),
+            "max_amount": money.to_text(self.max_amount),
+            "decimals": self.decimals,
+        }
+
+    @classmethod
+    def from_public(cls, data: dict[str, Any]) -> Currency:
+        """Rebuilds a currency from `public()` (how it is cached in KV)."""
+        return cls(
+            code=data["code"],
+            name=data["name"],
+            network=data["network"],
+            address_pattern=data["address_pattern"],
+            min_amount=Decimal(data["min_amount"]),
+            max_amount=Decimal(data["max_amount"]),
+            decimals=int(data["decimals"]),
+            needs_extra_id=bool(data["needs_extra_id"]),
+            extra_id_pattern=data.get("extra_id_pattern"),
+        )
+
+
+def _anchored(pattern: str) -> str:
+    """A pattern a browser's `new RegExp(p).test(s)` applies to the whole string."""
+    if pattern.startswith("^") and pattern.endswith("$"):
+        return pattern
+    return f"^(?:{pattern})$"

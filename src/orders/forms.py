@@ -1,0 +1,121 @@
+"""The bodies people send, checked: pydantic for shape and types, then the exchange's own rules.
+Every problem becomes a `FieldError` naming its field; all of them are reported at once."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
+
+from . import money
+from .currencies import Currency
+from .errors import FieldError, ValidationFailed
+
+M = TypeVar("M", bound=BaseModel)
+
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
+_TX_HASH = re.compile(r"[0-9A-Za-z]{16,128}")
+
+
+class CreateOrderBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    from_currency: StrictStr
+    to_currency: StrictStr
+    amount: StrictStr
+    payout_address: StrictStr
+    payout_extra_id: StrictStr | None = None
+    refund_address: StrictStr | None = None
+    email: StrictStr | None = None
+
+
+class UpdateOrderBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    status: StrictStr
+    payout_tx_hash: StrictStr | None = None
+    note: StrictStr | None = None
+
+
+class SandboxPayBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    amount: StrictStr | None = None
+    status: StrictStr = "finished"
+    # False records the deposit at the (sandbox) processor but drops its callback, as a
+    # network would: reconciliation must then find it.
+    callback: bool = True
+
+
+def parse(model: type[M], data: Any) -> M:
+    if not isinstance(data, dict):
+        raise ValidationFailed([FieldError("", "the body must be a JSON object")])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed([_field_error(e) for e in exc.errors()]) from None
+
+
+def _field_error(error: Any) -> FieldError:
+    field = ".".join(str(part) for part in error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return FieldError(field, "unknown field")
+    if kind == "missing":
+        return FieldError(field, "is required")
+    if kind.startswith("string") or kind == "str_type":
+        return FieldError(field, "must be a string")
+    if kind.startswith("bool"):
+        return FieldError(field, "must be true or false")
+    return FieldError(field, str(error["msg"]))
+
+
+def check_order(
+    body: CreateOrderBody, currencies: dict[str, Currency]
+) -> tuple[Currency, Currency, Decimal]:
+    """The exchange's rules beyond types; returns the pair and the amount when all hold."""
+    problems: list[FieldError] = []
+    supported = ", ".join(currencies)
+    source = currencies.get(body.from_currency.lower())
+    target = currencies.get(body.to_currency.lower())
+    if source is None:
+        problems.append(FieldError("from_currency", f"unsupported currency; use one of {supported}"))
+    if target is None:
+        problems.append(FieldError("to_currency", f"unsupported currency; use one of {supported}"))
+    if source and target and source.code == target.code:
+        problems.append(FieldError("to_currency", "must differ from from_currency"))
+    amount = Decimal(0)
+    try:
+        amount = money.parse_amount(body.amount)
+        if source and amount != money.round_down(amount, source.decimals):
+            problems.append(
+                FieldError("amount", f"has more than {source.decimals} decimals for {source.code}")
+            )
+    except money.NotAnAmount as exc:
+        problems.append(FieldError("amount", str(exc)))
+    if target:
+        if not target.address_ok(body.payout_address):
+            problems.append(FieldError("payout_address", f"is not a valid {target.name} address"))
+        if target.needs_extra_id and not body.payout_extra_id:
+            problems.append(
+                FieldError("payout_extra_id", f"is required for {target.name} (destination tag)")
+            )
+        elif body.payout_extra_id and not target.needs_extra_id:
+            problems.append(FieldError("payout_extra_id", f"{target.name} takes no extra id"))
+        elif body.payout_extra_id and not target.extra_id_ok(body.payout_extra_id):
+            problems.append(FieldError("payout_extra_id", "is not a valid destination tag"))
+    if source and body.refund_address and not source.address_ok(body.refund_address):
+        problems.append(FieldError("refund_address", f"is not a valid {source.name} address"))
+    if body.email is not None and (len(body.email) > 254 or not _EMAIL.fullmatch(body.email)):
+        problems.append(FieldError("email", "is not a valid email address"))
+    if problems:
+        raise ValidationFailed(problems)
+    assert source and target
+    return source, target, amount
+
+
+def check_tx_hash(value: str | None, field: str) -> None:
+    if value is not None and not _TX_HASH.fullmatch(value.removeprefix("0x")):
+        raise ValidationFailed([FieldError(field, "is not a transaction hash")])

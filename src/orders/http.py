@@ -1,0 +1,80 @@
+"""The runtime-neutral request and response, and the one place errors become responses."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from .errors import ApiError, InvalidJson, PayloadTooLarge
+
+JSON_TYPE = "application/json; charset=utf-8"
+MAX_BODY_BYTES = 16 * 1024
+
+BackgroundTask = Callable[[], Awaitable[None]]
+
+
+class Headers(Mapping[str, str]):
+    """Case-insensitive, read-only request headers."""
+
+    def __init__(self, items: Mapping[str, str] | list[tuple[str, str]] | None = None) -> None:
+        pairs = items.items() if isinstance(items, Mapping) else (items or [])
+        self._items = {k.lower(): v for k, v in pairs}
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key.lower()]
+
+    def __iter__(self) -> Any:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: Mapping[str, str] = field(default_factory=dict)
+    headers: Headers = field(default_factory=Headers)
+    body: bytes = b""
+    client_ip: str = "unknown"
+
+    def json(self) -> Any:
+        """The body parsed as JSON. Fractions parse as `Decimal`, so no binary float ever
+        touches money (the models still insist that amounts arrive as strings)."""
+        if len(self.body) > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
+        try:
+            return json.loads(self.body.decode("utf-8"), parse_float=Decimal)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InvalidJson(f"The request body is not valid JSON: {_json_reason(exc)}") from None
+
+
+def _json_reason(exc: Exception) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    return "it is not UTF-8"
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    # Work to run after the response is sent (the edge's waitUntil).
+    background: list[BackgroundTask] = field(default_factory=list)
+
+
+def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(status, body, {"Content-Type": JSON_TYPE, **(headers or {})})
+
+
+def error_response(error: ApiError, request_id: str) -> Response:
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.details:
+        body["details"] = [{"field": d.field, "message": d.message} for d in error.details]
+    return json_response({"error": body, "request_id": request_id}, error.status, error.headers)

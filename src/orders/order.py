@@ -1,0 +1,145 @@
+"""The order record: one row of `orders`, typed, and how it is shown to people."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from . import money
+from .currencies import Currency
+from .lifecycle import Status
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(TIME_FORMAT)
+
+
+def parse_timestamp(text: str) -> datetime:
+    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Event:
+    to_status: str
+    at: str
+    source: str
+    note: str | None = None
+    from_status: str | None = None
+
+    def public(self) -> dict[str, Any]:
+        return {"status": self.to_status, "at": self.at, "source": self.source, "note": self.note}
+
+
+@dataclass(frozen=True)
+class Order:
+    id: str
+    status: Status
+    version: int
+    created_at: str
+    updated_at: str
+    expires_at: str
+    late: bool
+    from_currency: str
+    from_amount: str
+    to_currency: str
+    to_amount: str
+    payout_address: str
+    payout_extra_id: str | None
+    refund_address: str | None
+    email: str | None
+    rate: str
+    fee_percent: str
+    processor: str
+    payment_id: str
+    pay_address: str
+    pay_extra_id: str | None
+    pay_amount: str
+    pay_currency: str
+    received_amount: str
+    deposits: str
+    deposit_tx_hash: str | None
+    payout_tx_hash: str | None
+    processor_seen_at: str
+    change_id: str | None = None
+    events: tuple[Event, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any], events: tuple[Event, ...] = ()) -> Order:
+        names = {f.name for f in fields(cls)} - {"events"}
+        values = {name: row.get(name) for name in names}
+        values["status"] = Status(row["status"])
+        values["late"] = bool(row["late"])
+        values["version"] = int(row["version"])
+        return cls(**values, events=events)
+
+    def row(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("events")
+        data["status"] = self.status.value
+        data["late"] = int(self.late)
+        return data
+
+    @property
+    def etag(self) -> str:
+        # Weak on purpose: it names the order's version, not a byte-exact body.
+        digest = hashlib.sha256(f"{self.id}:{self.version}".encode()).hexdigest()[:16]
+        return f'W/"{self.version}-{digest}"'
+
+    @property
+    def received(self) -> Decimal:
+        return Decimal(self.received_amount)
+
+    def public(self, currency: Currency | None) -> dict[str, Any]:
+        """The order as SPEC §3 shows it; the email is masked in every public response."""
+        amount = Decimal(self.pay_amount)
+        uri = (
+            currency.payment_uri(self.pay_address, amount, self.pay_extra_id)
+            if currency
+            else f"{self.pay_currency}:{self.pay_address}?amount={money.to_text(amount)}"
+        )
+        return {
+            "id": self.id,
+            "status": self.status.value,
+            "version": self.version,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "expires_at": self.expires_at,
+            "late": self.late,
+            "from": {"currency": self.from_currency, "amount": self.from_amount},
+            "to": {
+                "currency": self.to_currency,
+                "amount": self.to_amount,
+                "address": self.payout_address,
+                "extra_id": self.payout_extra_id,
+            },
+            "rate": self.rate,
+            "fee_percent": self.fee_percent,
+            "refund_address": self.refund_address,
+            "email": mask_email(self.email),
+            "payment": {
+                "processor": self.processor,
+                "id": self.payment_id,
+                "address": self.pay_address,
+                "extra_id": self.pay_extra_id,
+                "amount": self.pay_amount,
+                "currency": self.pay_currency,
+                "uri": uri,
+                "received": self.received_amount,
+                "tx_hash": self.deposit_tx_hash,
+            },
+            "payout": {"tx_hash": self.payout_tx_hash},
+            "timeline": [event.public() for event in self.events],
+        }
+
+
+def mask_email(email: str | None) -> str | None:
+    """`alice@example.com` → `a***@example.com`: enough for its owner to recognise it."""
+    if not email:
+        return None
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"

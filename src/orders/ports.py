@@ -1,0 +1,68 @@
+"""What the core is handed: the shapes of D1, KV, outbound HTTP, rate limiting, clock and ids.
+
+The edge passes Cloudflare's bindings (which already have these shapes); the local host and the
+tests pass local implementations. Nothing in the core knows which one it got.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class Statement(Protocol):
+    def bind(self, *values: Any) -> Statement: ...
+    async def first(self) -> dict[str, Any] | None: ...
+    async def all(self) -> dict[str, Any]: ...  # {"results": [rows], "meta": {...}}
+    async def run(self) -> dict[str, Any]: ...  # {"meta": {"changes": n, ...}}
+
+
+class Database(Protocol):
+    def prepare(self, sql: str) -> Statement: ...
+    async def batch(self, statements: list[Statement]) -> list[dict[str, Any]]: ...
+
+
+class KeyValue(Protocol):
+    async def get(self, key: str) -> str | None: ...
+    async def put(self, key: str, value: str, *, expirationTtl: int | None = None) -> None: ...  # noqa: N803 - the binding's own keyword
+    async def delete(self, key: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class OutboundRequest:
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class OutboundResponse:
+    status: int
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class SendError(Exception):
+    """The request never got an HTTP answer: refused, reset, DNS, or timed out."""
+
+
+Send = Callable[[OutboundRequest], Awaitable[OutboundResponse]]
+
+
+class RateLimiter(Protocol):
+    async def hit(self, key: str) -> int | None:
+        """Counts one request for `key`; None when allowed, else seconds until retry."""
+        ...
+
+
+Clock = Callable[[], datetime]
+Tokens = Callable[[int], str]  # n random bytes, URL-safe text
+
+
+def changes(result: Mapping[str, Any]) -> int:
+    """Rows changed by a `run()`/`batch()` result."""
+    return int((result.get("meta") or {}).get("changes") or 0)

@@ -1,0 +1,61 @@
+"""What the exchange needs from a payment processor, whichever it is (NOWPayments, the sandbox).
+
+Payment statuses use NOWPayments' vocabulary (`waiting`, `confirming`, `finished`, …), the lingua
+franca here: the sandbox speaks it too, and `payments` maps it onto the order lifecycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from .currencies import Currency
+
+
+@dataclass(frozen=True)
+class Payment:
+    processor: str
+    payment_id: str
+    status: str
+    address: str
+    amount: Decimal
+    currency: str
+    extra_id: str | None = None
+    actually_paid: Decimal = Decimal(0)
+    tx_hash: str | None = None
+    order_id: str | None = None
+    parent_payment_id: str | None = None
+    expires_at: datetime | None = None
+
+
+class ProcessorError(Exception):
+    """The processor could not be reached, timed out, or refused; `message` is for people."""
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+
+
+class Processor(Protocol):
+    name: str
+
+    async def currencies(self) -> list[Currency]: ...
+
+    async def min_amount(self, from_currency: str, to_currency: str) -> Decimal: ...
+
+    async def estimate(self, from_currency: str, to_currency: str, amount: Decimal) -> Decimal:
+        """What `amount` of `from_currency` buys in `to_currency`, before our fee."""
+        ...
+
+    async def create_payment(
+        self, *, order_id: str, currency: str, amount: Decimal, callback_url: str
+    ) -> Payment: ...
+
+    async def get_payment(self, payment_id: str) -> Payment | None: ...
+
+    async def find_payment(self, order_id: str) -> Payment | None:
+        """The payment made for our order id, if any (to resolve a create of unknown outcome)."""
+        ...

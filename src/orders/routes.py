@@ -1,0 +1,73 @@
+"""The route table and its pure match: a path either names a route (and a method it allows),
+names a route but not that method (405 with `Allow`), or names nothing (404)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Match(Enum):
+    NONE = 0
+    PATH = 1  # the path is known, the method is not allowed
+    FULL = 2
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: str  # "/api/order/{id}"
+    name: str
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        return _compile(self.pattern)
+
+
+_compiled: dict[str, re.Pattern[str]] = {}
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    if pattern not in _compiled:
+        source = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern)
+        _compiled[pattern] = re.compile(f"^{source}$")
+    return _compiled[pattern]
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/health", "health"),
+    Route("GET", "/api/currencies", "currencies"),
+    Route("GET", "/api/quote", "quote"),
+    Route("POST", "/api/order", "create_order"),
+    Route("GET", "/api/order/{id}", "get_order"),
+    Route("PUT", "/api/order/{id}", "update_order"),
+    Route("POST", "/api/ipn/{processor}", "ipn"),
+    Route("POST", "/api/sandbox/pay/{id}", "sandbox_pay"),
+    Route("GET", "/api/admin/webhooks", "list_webhooks"),
+    Route("POST", "/api/admin/webhooks/{event_id}/redeliver", "redeliver_webhook"),
+)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    match: Match
+    route: Route | None = None
+    params: dict[str, str] | None = None
+    allowed: tuple[str, ...] = ()
+
+
+def resolve(method: str, path: str, routes: tuple[Route, ...] = ROUTES) -> Resolved:
+    allowed: list[str] = []
+    for route in routes:
+        found = route.regex.match(path)
+        if not found:
+            continue
+        if route.method == method or (method == "HEAD" and route.method == "GET"):
+            return Resolved(Match.FULL, route, found.groupdict())
+        allowed.append(route.method)
+    if allowed:
+        if "GET" in allowed:
+            allowed.append("HEAD")
+        return Resolved(Match.PATH, allowed=(*allowed, "OPTIONS"))
+    return Resolved(Match.NONE)

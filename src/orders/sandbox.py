@@ -1,0 +1,183 @@
+"""The sandbox processor: NOWPayments' behaviour on one machine, with no outside service.
+
+Deposit addresses are generated locally in each currency's format (testnet prefixes where a chain
+has them) and quotes come from a fixed rate table. Its ledger lives in the `sandbox_payments`
+table, so callbacks and reconciliation ask it for the truth just as they would ask NOWPayments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from . import money
+from .currencies import Currency
+from .order import timestamp
+from .ports import Clock, Database, Tokens
+from .processor import Payment
+
+_BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_RIPPLE58 = "rpshnaf39wBUDNEGHJKLM4PQRST7VWXYZ2bcdeCg65jkm8oFqi1tuvAxyz"
+_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+_HEX = "0123456789abcdef"
+_B58 = "[1-9A-HJ-NP-Za-km-z]"
+
+CURRENCIES: tuple[Currency, ...] = (
+    Currency(
+        "btc", "Bitcoin", "btc",
+        r"(bc1|tb1)[02-9ac-hj-np-z]{11,71}|[13mn2]" + _B58 + "{25,34}",
+        Decimal("0.0005"), Decimal("5"), 8,
+    ),
+    Currency(
+        "eth", "Ethereum", "eth", r"0x[0-9a-fA-F]{40}", Decimal("0.005"), Decimal("100"), 8
+    ),
+    Currency(
+        "ltc", "Litecoin", "ltc",
+        r"(ltc1|tltc1)[02-9ac-hj-np-z]{11,71}|[LM3]" + _B58 + "{26,33}",
+        Decimal("0.05"), Decimal("500"), 8,
+    ),
+    Currency(
+        "usdttrc20", "Tether USD (TRC-20)", "trx", "T" + _B58 + "{33}",
+        Decimal("10"), Decimal("100000"), 6,
+    ),
+    Currency(
+        "xrp", "XRP", "xrp", "r" + _B58 + "{24,34}", Decimal("10"), Decimal("200000"), 6,
+        needs_extra_id=True, extra_id_pattern=r"[0-9]{1,10}",
+    ),
+    Currency("sol", "Solana", "sol", _B58 + "{32,44}", Decimal("0.1"), Decimal("2000"), 9),
+)  # fmt: skip
+
+# Dollar prices behind the fixed local rate table: rate(a → b) = price[a] / price[b].
+USD_PRICES: dict[str, Decimal] = {
+    "btc": Decimal("95000"),
+    "eth": Decimal("3500"),
+    "ltc": Decimal("95"),
+    "usdttrc20": Decimal("1"),
+    "xrp": Decimal("2.2"),
+    "sol": Decimal("180"),
+}
+
+
+class SandboxProcessor:
+    name = "sandbox"
+
+    def __init__(self, db: Database, clock: Clock, tokens: Tokens) -> None:
+        self.db = db
+        self.clock = clock
+        self.tokens = tokens
+
+    async def currencies(self) -> list[Currency]:
+        return list(CURRENCIES)
+
+    async def min_amount(self, from_currency: str, to_currency: str) -> Decimal:
+        return next(c.min_amount for c in CURRENCIES if c.code == from_currency)
+
+    async def estimate(self, from_currency: str, to_currency: str, amount: Decimal) -> Decimal:
+        return amount * USD_PRICES[from_currency] / USD_PRICES[to_currency]
+
+    async def create_payment(
+        self, *, order_id: str, currency: str, amount: Decimal, callback_url: str
+    ) -> Payment:
+        payment_id = str(int.from_bytes(_digest(self.tokens(16)), "big") % 10**10)
+        seed = self.tokens(32)
+        extra_id = str(int.from_bytes(_digest(seed + "tag"), "big") % 10**9) if currency == "xrp" else None
+        payment = Payment(
+            processor=self.name,
+            payment_id=payment_id,
+            status="waiting",
+            address=deposit_address(currency, seed),
+            amount=amount,
+            currency=currency,
+            extra_id=extra_id,
+            order_id=order_id,
+        )
+        await self._save(payment)
+        return payment
+
+    async def get_payment(self, payment_id: str) -> Payment | None:
+        row = await self.db.prepare(
+            "SELECT * FROM sandbox_payments WHERE payment_id = ?"
+        ).bind(payment_id).first()
+        return _payment(row) if row else None
+
+    async def find_payment(self, order_id: str) -> Payment | None:
+        row = await self.db.prepare(
+            "SELECT * FROM sandbox_payments WHERE order_id = ? AND parent_payment_id IS NULL"
+        ).bind(order_id).first()
+        return _payment(row) if row else None
+
+    async def record_deposit(
+        self, payment: Payment, status: str, actually_paid: Decimal
+    ) -> Payment:
+        """The chain side of a simulated deposit: the processor now reports this state."""
+        tx_hash = hashlib.sha256(self.tokens(16).encode()).hexdigest()
+        updated = replace(payment, status=status, actually_paid=actually_paid, tx_hash=tx_hash)
+        await self._save(updated)
+        return updated
+
+    async def _save(self, payment: Payment) -> None:
+        await self.db.prepare(
+            "INSERT INTO sandbox_payments (payment_id, order_id, parent_payment_id, status, "
+            "currency, address, extra_id, amount, actually_paid, tx_hash, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (payment_id) DO UPDATE SET "
+            "status = excluded.status, actually_paid = excluded.actually_paid, "
+            "tx_hash = excluded.tx_hash, updated_at = excluded.updated_at"
+        ).bind(
+            payment.payment_id,
+            payment.order_id,
+            payment.parent_payment_id,
+            payment.status,
+            payment.currency,
+            payment.address,
+            payment.extra_id,
+            money.to_text(payment.amount),
+            money.to_text(payment.actually_paid),
+            payment.tx_hash,
+            timestamp(self.clock()),
+        ).run()
+
+
+def deposit_address(currency: str, seed: str) -> str:
+    """A fresh address in the currency's format; btc and ltc use their testnet prefixes."""
+    pick = _picker(seed)
+    if currency == "btc":
+        return "tb1q" + pick(_BECH32, 38)
+    if currency == "ltc":
+        return "tltc1q" + pick(_BECH32, 38)
+    if currency == "eth":
+        return "0x" + pick(_HEX, 40)
+    if currency == "usdttrc20":
+        return "T" + pick(_BASE58, 33)
+    if currency == "xrp":
+        return "r" + pick(_RIPPLE58.replace("r", ""), 33)
+    return pick(_BASE58, 44)
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode()).digest()
+
+
+def _picker(seed: str) -> Any:
+    def pick(alphabet: str, length: int) -> str:
+        stream = hashlib.shake_256(seed.encode()).digest(length)
+        return "".join(alphabet[b % len(alphabet)] for b in stream)
+
+    return pick
+
+
+def _payment(row: dict[str, Any]) -> Payment:
+    return Payment(
+        processor="sandbox",
+        payment_id=row["payment_id"],
+        status=row["status"],
+        address=row["address"],
+        amount=Decimal(row["amount"]),
+        currency=row["currency"],
+        extra_id=row["extra_id"],
+        actually_paid=Decimal(row["actually_paid"]),
+        tx_hash=row["tx_hash"],
+        order_id=row["order_id"],
+        parent_payment_id=row["parent_payment_id"],
+    )

@@ -1,0 +1,188 @@
+"""D1 access for orders, their events, idempotency keys and processor receipts.
+
+D1 has no BEGIN/COMMIT: a change that touches several rows is one `batch`. A status change is an
+optimistic update (`WHERE version = ?`) followed by inserts guarded by the change's token, so the
+event and webhook rows exist exactly when the update won.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .order import Event, Order
+from .ports import Database, Statement, changes
+
+ORDER_COLUMNS = (
+    "id, status, version, created_at, updated_at, expires_at, late, from_currency, from_amount, "
+    "to_currency, to_amount, payout_address, payout_extra_id, refund_address, email, rate, "
+    "fee_percent, processor, payment_id, pay_address, pay_extra_id, pay_amount, pay_currency, "
+    "received_amount, deposits, deposit_tx_hash, payout_tx_hash, processor_seen_at, change_id"
+)
+_ORDER_FIELDS = [c.strip() for c in ORDER_COLUMNS.split(",")]
+_MUTABLE = (
+    "status",
+    "version",
+    "updated_at",
+    "late",
+    "received_amount",
+    "deposits",
+    "deposit_tx_hash",
+    "payout_tx_hash",
+    "processor_seen_at",
+    "change_id",
+)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    event_id: str
+    order_id: str
+    type: str
+    payload: str
+    created_at: str
+
+
+class OrderStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, order_id: str) -> Order | None:
+        row = await self.db.prepare(f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?").bind(
+            order_id
+        ).first()
+        if row is None:
+            return None
+        events = await self.db.prepare(
+            "SELECT from_status, to_status, source, at, note FROM order_events "
+            "WHERE order_id = ? ORDER BY seq"
+        ).bind(order_id).all()
+        return Order.from_row(row, tuple(Event(**e) for e in events.get("results") or []))
+
+    async def open_orders(
+        self, statuses: tuple[str, ...], *, time_column: str, before: str, limit: int
+    ) -> list[str]:
+        """Ids of orders in `statuses` whose `time_column` is before `before`, oldest first."""
+        assert time_column in ("expires_at", "processor_seen_at")
+        marks = ", ".join("?" for _ in statuses)
+        result = await self.db.prepare(
+            f"SELECT id FROM orders WHERE status IN ({marks}) AND {time_column} < ? "  # noqa: S608 - names, not data
+            f"ORDER BY {time_column} LIMIT ?"
+        ).bind(*statuses, before, limit).all()
+        return [r["id"] for r in result.get("results") or []]
+
+    def insert(self, order: Order, event: Event, outbox: OutboxRow) -> list[Statement]:
+        row = order.row()
+        marks = ", ".join("?" for _ in _ORDER_FIELDS)
+        return [
+            self.db.prepare(f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({marks})").bind(  # noqa: S608
+                *(row[name] for name in _ORDER_FIELDS)
+            ),
+            self._event(order, event),
+            self._outbox(order, outbox),
+        ]
+
+    async def apply(
+        self, before: Order, after: Order, event: Event | None, outbox: OutboxRow | None
+    ) -> bool:
+        """Writes `after` if the order is still at `before.version`; False if it moved on."""
+        assert after.change_id and after.version == before.version + 1
+        row = after.row()
+        sets = ", ".join(f"{name} = ?" for name in _MUTABLE)
+        statements = [
+            self.db.prepare(f"UPDATE orders SET {sets} WHERE id = ? AND version = ?").bind(  # noqa: S608
+                *(row[name] for name in _MUTABLE), before.id, before.version
+            )
+        ]
+        if event:
+            statements.append(self._event(after, event))
+        if outbox:
+            statements.append(self._outbox(after, outbox))
+        results = await self.db.batch(statements)
+        return changes(results[0]) == 1
+
+    async def touch_seen(self, order_id: str, at: str) -> None:
+        """Notes that the processor was heard from, without making it a visible change."""
+        await self.db.prepare("UPDATE orders SET processor_seen_at = ? WHERE id = ?").bind(
+            at, order_id
+        ).run()
+
+    def _event(self, order: Order, event: Event) -> Statement:
+        return self.db.prepare(
+            "INSERT INTO order_events (order_id, from_status, to_status, source, at, note) "
+            "SELECT id, ?, ?, ?, ?, ? FROM orders WHERE id = ? AND change_id = ?"
+        ).bind(
+            event.from_status,
+            event.to_status,
+            event.source,
+            event.at,
+            event.note,
+            order.id,
+            order.change_id,
+        )
+
+    def _outbox(self, order: Order, outbox: OutboxRow) -> Statement:
+        return self.db.prepare(
+            "INSERT INTO webhook_outbox (event_id, order_id, type, payload, created_at, "
+            "next_attempt_at) SELECT ?, id, ?, ?, ?, ? FROM orders WHERE id = ? AND change_id = ?"
+        ).bind(
+            outbox.event_id,
+            outbox.type,
+            outbox.payload,
+            outbox.created_at,
+            outbox.created_at,
+            order.id,
+            order.change_id,
+        )
+
+
+class IdempotencyStore:
+    """`Idempotency-Key`s: reserved before the processor is called, completed with the order."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def reserve(self, key: str, request_hash: str, now: str, stale_before: str) -> bool:
+        """Takes the key; also takes it over from a 24-hour-old use or an abandoned attempt."""
+        result = await self.db.prepare(
+            "INSERT INTO idempotency_keys (key, request_hash, state, created_at) "
+            "VALUES (?, ?, 'pending', ?) ON CONFLICT (key) DO UPDATE SET "
+            "request_hash = excluded.request_hash, state = 'pending', "
+            "created_at = excluded.created_at, order_id = NULL, status_code = NULL, "
+            "response_body = NULL WHERE idempotency_keys.created_at < ?"
+        ).bind(key, request_hash, now, stale_before).run()
+        return changes(result) == 1
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        return await self.db.prepare(
+            "SELECT request_hash, state, created_at, status_code, response_body "
+            "FROM idempotency_keys WHERE key = ?"
+        ).bind(key).first()
+
+    def complete(self, key: str, order_id: str, status: int, body: str) -> Statement:
+        return self.db.prepare(
+            "UPDATE idempotency_keys SET state = 'done', order_id = ?, status_code = ?, "
+            "response_body = ? WHERE key = ?"
+        ).bind(order_id, status, body, key)
+
+    async def release(self, key: str) -> None:
+        await self.db.prepare(
+            "DELETE FROM idempotency_keys WHERE key = ? AND state = 'pending'"
+        ).bind(key).run()
+
+
+class ReceiptStore:
+    """Processor callbacks already seen, one per payment and status."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def record(
+        self, processor: str, payment_id: str, status: str, order_id: str | None, at: str, body: str
+    ) -> bool:
+        """True the first time this payment reports this status; False for a repeat."""
+        result = await self.db.prepare(
+            "INSERT INTO processor_receipts (processor, payment_id, payment_status, order_id, "
+            "received_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+        ).bind(processor, payment_id, status, order_id, at, body).run()
+        return changes(result) == 1
