@@ -41,13 +41,15 @@ def refuse_transition(order: Order, target: Status) -> InvalidTransition:
     )
 
 
-def webhook_row(deps: Deps, order: Order, currency: Currency | None) -> OutboxRow:
-    """The `order.<status>` event, with the order as it is after the change."""
+def webhook_row(
+    deps: Deps, order: Order, currency: Currency | None, kind: str | None = None
+) -> OutboxRow:
+    """The `order.<status>` event (or `kind`), with the order as it is after the change."""
     event_id = deps.new_id("evt")
     created_at = timestamp(deps.clock())
     body = {
         "id": event_id,
-        "type": f"order.{order.status.value}",
+        "type": kind or f"order.{order.status.value}",
         "created_at": created_at,
         "data": {"order": order.public(currency)},
     }

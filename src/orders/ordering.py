@@ -147,7 +147,7 @@ class Ordering:
         currency = quote.from_currency
         response = _order_response(order, currency, 201)
         response.headers["Location"] = f"/api/order/{order.id}"
-        statements = self.store.insert(order, event, webhook_row(deps, order, currency))
+        statements = self.store.insert(order, event, webhook_row(deps, order, currency, "order.created"))
         if key is not None:
             statements.append(
                 self.keys.complete(key, order.id, 201, response.body.decode("utf-8"))

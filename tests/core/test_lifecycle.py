@@ -1,0 +1,36 @@
+"""The lifecycle table is SPEC §1, edge for edge."""
+
+import pytest
+
+from orders.lifecycle import FINAL, TRANSITIONS, Status, allowed_next, can_move
+
+SPEC_EDGES = {
+    "awaiting_payment": {"confirming", "partially_paid", "paid", "expired", "failed", "cancelled"},
+    "confirming": {"partially_paid", "paid", "failed"},
+    "partially_paid": {"confirming", "paid", "completed", "refunded", "failed"},
+    "paid": {"completed", "refunded"},
+    "expired": {"confirming", "partially_paid", "paid"},
+    "completed": set(),
+    "failed": set(),
+    "refunded": set(),
+    "cancelled": set(),
+}
+
+
+def test_every_status_of_the_spec_has_exactly_its_edges() -> None:
+    assert {s.value: {t.value for t in nexts} for s, nexts in TRANSITIONS.items()} == SPEC_EDGES
+
+
+@pytest.mark.parametrize("current", list(Status))
+@pytest.mark.parametrize("target", list(Status))
+def test_can_move_only_along_an_edge(current: Status, target: Status) -> None:
+    assert can_move(current, target) is (target.value in SPEC_EDGES[current.value])
+
+
+def test_final_statuses_go_nowhere() -> None:
+    assert {s.value for s in FINAL} == {"completed", "failed", "refunded", "cancelled"}
+    assert allowed_next(Status.COMPLETED) == []
+
+
+def test_allowed_next_lists_statuses_in_lifecycle_order() -> None:
+    assert allowed_next(Status.PAID) == ["completed", "refunded"]

@@ -1,0 +1,19 @@
+from orders.routes import Match, resolve
+
+
+def test_a_known_path_and_method_match_with_their_parameters() -> None:
+    found = resolve("GET", "/api/order/ord_abc")
+    assert found.match is Match.FULL
+    assert found.route is not None and found.route.name == "get_order"
+    assert found.params == {"id": "ord_abc"}
+
+
+def test_a_known_path_with_another_method_lists_what_is_allowed() -> None:
+    found = resolve("DELETE", "/api/order/ord_abc")
+    assert found.match is Match.PATH
+    assert set(found.allowed) == {"GET", "HEAD", "PUT", "OPTIONS"}
+
+
+def test_an_unknown_path_matches_nothing() -> None:
+    assert resolve("GET", "/api/orders").match is Match.NONE
+    assert resolve("GET", "/api/order/a/b").match is Match.NONE

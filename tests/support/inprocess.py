@@ -1,0 +1,136 @@
+"""The core in-process: the real App on an in-memory SQLite D1 loaded from schema.sql, with a
+clock the test moves and fakes only at the outer edge (outbound HTTP)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from devhost import d1
+from devhost.kv import LocalKV
+from devhost.limits import WindowLimiter
+from orders.app import App
+from orders.config import Settings
+from orders.deps import Deps
+from orders.http import Headers, Request, Response
+from orders.ports import OutboundRequest, OutboundResponse, SendError
+
+ADMIN_TOKEN = "test-admin-token"
+BTC_ADDRESS = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+TRON_ADDRESS = "TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7"
+XRP_ADDRESS = "rPT1Sjq2YGrBMTttX4GZHjKu9dyfzbpAYe"
+
+
+class FakeClock:
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 26, 12, 0, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+Answer = Callable[[OutboundRequest], Awaitable[OutboundResponse]]
+
+
+@dataclass
+class Outbound:
+    """Records outbound requests and answers them with `answer` (default: refuse to connect)."""
+
+    answer: Answer | None = None
+    sent: list[OutboundRequest] = field(default_factory=list)
+
+    async def __call__(self, request: OutboundRequest) -> OutboundResponse:
+        self.sent.append(request)
+        if self.answer is None:
+            raise SendError("connection refused")
+        return await self.answer(request)
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    background: list[Any]
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+class Harness:
+    def __init__(self, **env: str) -> None:
+        defaults = {"PROCESSOR": "sandbox", "ADMIN_TOKEN": ADMIN_TOKEN,
+                    "ALLOWED_ORIGINS": "https://onncx.com"}  # fmt: skip
+        self.clock = FakeClock()
+        self.connection = d1.connect(":memory:")
+        self.db = d1.LocalD1(self.connection)
+        self.outbound = Outbound()
+        settings = Settings.from_env({**defaults, **env})
+        self.deps = Deps(
+            settings=settings,
+            db=self.db,
+            kv=LocalKV(self.connection, self.clock),
+            send=self.outbound,
+            clock=self.clock,
+            tokens=secrets.token_urlsafe,
+            limiters={
+                "orders": WindowLimiter(settings.rate_limit_orders_per_minute, self.clock),
+                "quotes": WindowLimiter(settings.rate_limit_quotes_per_minute, self.clock),
+            },
+        )
+        self.app = App(self.deps)
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+        client_ip: str = "203.0.113.7",
+        run_background: bool = False,
+    ) -> Reply:
+        path, _, query = path.partition("?")
+        params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
+        response: Response = await self.app.handle(
+            Request(method, path, params, Headers(headers or {}), data, client_ip)
+        )
+        if run_background:
+            for task in response.background:
+                await task()
+        return Reply(response.status, response.headers, response.body, response.background)
+
+    async def create(self, **overrides: Any) -> dict[str, Any]:
+        reply = await self.call("POST", "/api/order", order_body(**overrides))
+        assert reply.status == 201, reply.json
+        return reply.json  # type: ignore[no-any-return]
+
+    def admin(self, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {ADMIN_TOKEN}", **extra}
+
+    def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.connection.execute(sql, params).fetchall()]
+
+
+def order_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "from_currency": "btc",
+        "to_currency": "usdttrc20",
+        "amount": "0.01",
+        "payout_address": TRON_ADDRESS,
+        "payout_extra_id": None,
+        "refund_address": None,
+        "email": None,
+    }
+    body.update(overrides)
+    return body
