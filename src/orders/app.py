@@ -67,7 +67,13 @@ class App:
             response = error_response(error, request_id)
         except ProcessorError as error:
             log.warning("processor error on %s %s: %s", request.method, request.path, error)
-            response = error_response(ProcessorUnavailable(), request_id)
+            response = error_response(
+                ProcessorUnavailable(
+                    f"Our payment processor is not answering right now ({error.message}). "
+                    "Please try again in a few minutes."
+                ),
+                request_id,
+            )
         except Exception:
             log.exception("unhandled error on %s %s [%s]", request.method, request.path, request_id)
             response = error_response(ApiError(), request_id)

@@ -108,9 +108,9 @@ class Ordering:
             ) from None
         now = deps.clock()
         created = timestamp(now)
-        expires = payment.expires_at or now + timedelta(
-            minutes=deps.settings.payment_window_minutes
-        )
+        expires = now + timedelta(minutes=deps.settings.payment_window_minutes)
+        if payment.expires_at and now < payment.expires_at < expires:
+            expires = payment.expires_at  # never promise longer than the processor will wait
         event = Event(to_status=Status.AWAITING_PAYMENT.value, at=created, source=Source.API.value)
         order = Order(
             id=order_id,
@@ -118,7 +118,7 @@ class Ordering:
             version=1,
             created_at=created,
             updated_at=created,
-            expires_at=timestamp(min(expires, now + timedelta(days=7))),
+            expires_at=timestamp(expires),
             late=False,
             from_currency=quote.from_currency.code,
             from_amount=money.to_text(quote.amount),

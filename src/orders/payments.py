@@ -112,7 +112,8 @@ class Payments:
     async def sandbox_pay(self, request: Request, order_id: str) -> Response:
         """Simulates a deposit: the sandbox ledger records it, then its signed callback goes
         through `callback` exactly like NOWPayments' would."""
-        if not isinstance(self.processor, SandboxProcessor):
+        sandbox = self.processor
+        if not isinstance(sandbox, SandboxProcessor):
             raise NotFound("The sandbox is only available when PROCESSOR=sandbox.")
         body = parse(SandboxPayBody, request.json())
         if body.status not in STATUS_MAP:
@@ -120,23 +121,23 @@ class Payments:
                 [FieldError("status", f"must be one of {', '.join(STATUS_MAP)}")]
             )
         order = await self.store.get(order_id) if order_id.startswith("ord_") else None
-        payment = await self.processor.find_payment(order_id) if order else None
+        payment = await sandbox.find_payment(order_id) if order else None
         if order is None or payment is None:
             raise NotFound("No order with this id.")
         try:
             amount = money.parse_amount(body.amount) if body.amount else payment.amount
         except money.NotAnAmount as exc:
             raise ValidationFailed([FieldError("amount", str(exc))]) from None
-        paid = await self.processor.record_deposit(payment, body.status, amount)
+        paid = await sandbox.record_deposit(payment, body.status, amount)
         if body.callback:
             payload = _ipn_payload(paid, order)
             raw, signature = ipn_signature.signed_body(payload, self.deps.settings.ipn_secret or "")
             callback = Request(
-                "POST", f"/api/ipn/{self.processor.name}",
+                "POST", f"/api/ipn/{sandbox.name}",
                 headers=Headers({SIGNATURE_HEADER: signature, "content-type": "application/json"}),
                 body=raw, client_ip=request.client_ip,
             )  # fmt: skip
-            await self.callback(callback, self.processor.name)
+            await self.callback(callback, sandbox.name)
         after = await self.store.get(order_id)
         assert after is not None
         currencies = await self.catalog.currencies()

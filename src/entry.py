@@ -1,0 +1,119 @@
+"""The Worker's composition root: turns Cloudflare's request, bindings and cron into the `orders`
+core's terms and back. The only module that imports the runtime SDK (DESIGN.md §2); it decides
+nothing. Module top level reads no env, clock or randomness: the deploy snapshots it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from workers import Response, WorkerEntrypoint, fetch
+
+from orders.app import App
+from orders.config import Settings
+from orders.deps import Deps
+from orders.http import Headers, Request
+from orders.ports import OutboundRequest, OutboundResponse, SendError
+
+# Every var and secret `Settings.from_env` reads; an unset secret arrives as None.
+ENV_NAMES = (
+    "ALLOWED_ORIGINS", "FEE_PERCENT", "PAYMENT_WINDOW_MINUTES", "PROCESSOR",
+    "SUPPORTED_CURRENCIES", "PUBLIC_SITE_URL", "PUBLIC_API_URL", "NOWPAYMENTS_API_BASE",
+    "NOWPAYMENTS_API_KEY", "NOWPAYMENTS_IPN_SECRET", "WEBHOOK_URL", "WEBHOOK_SECRET",
+    "ADMIN_TOKEN", "RATE_LIMIT_ORDERS_PER_MINUTE", "RATE_LIMIT_QUOTES_PER_MINUTE",
+)  # fmt: skip
+LIMITERS = {"orders": "RATE_LIMIT_ORDERS", "quotes": "RATE_LIMIT_QUOTES"}  # bucket -> binding
+# The binding says only yes or no; its window is the 60 s `period` in wrangler.toml.
+RETRY_AFTER_SECONDS = 60
+
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request: Any) -> Response:
+        response = await App(build_deps(self.env)).handle(await to_request(request))
+        for task in response.background:
+            # The SDK patches waitUntil to take a Python awaitable and keep it alive until it
+            # settles (workers-py runtime-sdk `sdk.mjs` / workerd `patchWaitUntil`).
+            self.ctx.waitUntil(task())
+        # A JS Response refuses any body, even an empty one, with 204/304; HEAD sends none.
+        return Response(response.body or None, status=response.status, headers=response.headers)
+
+    async def scheduled(self, controller: Any, env: Any, ctx: Any) -> None:
+        report = await App(build_deps(self.env)).scheduled()
+        if any(report.values()):
+            print(json.dumps({"cron": getattr(controller, "cron", None), **report}))
+
+
+async def to_request(request: Any) -> Request:
+    url = urlsplit(str(request.url))
+    headers = Headers(list(request.headers.items()))
+    return Request(
+        method=str(request.method),  # the SDK gives an `HTTPMethod`, a str enum
+        path=unquote(url.path) or "/",
+        query=dict(parse_qsl(url.query, keep_blank_values=True)),
+        headers=headers,
+        body=await request.bytes(),  # the bytes as received: signatures are checked over them
+        client_ip=headers.get("cf-connecting-ip") or "unknown",
+    )
+
+
+def build_deps(env: Any) -> Deps:
+    def text(name: str) -> str | None:
+        value = getattr(env, name, None)
+        return None if value is None else str(value)
+
+    limiters = {
+        bucket: BindingLimiter(binding)
+        for bucket, name in LIMITERS.items()
+        if (binding := getattr(env, name, None)) is not None
+    }
+    # Since compatibility date 2026-04-21 the SDK wraps D1 and KV so they take and return plain
+    # Python values (rows as dicts, null as None): they already have the core's shapes.
+    return Deps(
+        settings=Settings.from_env({name: text(name) for name in ENV_NAMES}),
+        db=env.DB,
+        kv=env.KV,
+        send=send,
+        clock=now,
+        tokens=secrets.token_urlsafe,
+        limiters=limiters,
+    )
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class BindingLimiter:
+    """The core's `RateLimiter` over a `[[ratelimits]]` binding."""
+
+    def __init__(self, binding: Any) -> None:
+        self.binding = binding
+
+    async def hit(self, key: str) -> int | None:
+        outcome = await self.binding.limit({"key": key})
+        return None if outcome.success else RETRY_AFTER_SECONDS
+
+
+async def send(request: OutboundRequest) -> OutboundResponse:
+    """The core's one outbound HTTP call, over the runtime's fetch."""
+    try:
+        return await asyncio.wait_for(_exchange(request), request.timeout_seconds)
+    except TimeoutError:
+        raise SendError(f"timed out after {request.timeout_seconds:g}s") from None
+    except OSError as exc:  # Pyodide raises its AbortError (an OSError) for refused, reset, DNS
+        raise SendError(f"{exc.__class__.__name__}: {exc}") from None
+
+
+async def _exchange(request: OutboundRequest) -> OutboundResponse:
+    options: dict[str, Any] = {"method": request.method, "headers": dict(request.headers)}
+    if request.body is not None:
+        options["body"] = request.body
+    # A redirect is an answer for the core to judge, as on the local host, not one to follow.
+    response = await fetch(request.url, redirect="manual", **options)
+    body = await response.bytes()
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    return OutboundResponse(response.status, body, headers)

@@ -1,0 +1,193 @@
+"""Payments end to end (issue 3): the local host with PROCESSOR=nowpayments against a fake
+NOWPayments server on loopback that creates payments and sends signed callbacks."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.nowpayments import FakeNowPayments
+from tests.support.inprocess import order_body
+from tests.support.localhost import Client, LocalHost, local_host
+
+
+@pytest.fixture(scope="module")
+def nowpayments() -> Iterator[FakeNowPayments]:
+    with FakeNowPayments() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def host(nowpayments: FakeNowPayments) -> Iterator[LocalHost]:
+    with local_host(
+        PROCESSOR="nowpayments",
+        NOWPAYMENTS_API_BASE=nowpayments.url,
+        NOWPAYMENTS_API_KEY=nowpayments.api_key,
+        NOWPAYMENTS_IPN_SECRET=nowpayments.ipn_secret,
+        RATE_LIMIT_ORDERS_PER_MINUTE="1000",
+    ) as h:
+        yield h
+
+
+@pytest.fixture
+def api(host: LocalHost) -> Client:
+    return host.client()
+
+
+def rows(host: LocalHost, sql: str, *params: object) -> list[tuple]:
+    with sqlite3.connect(Path(host.data.name) / "d1.sqlite") as db:
+        return db.execute(sql, params).fetchall()
+
+
+def create(api: Client, amount: str = "0.01") -> dict:
+    reply = api.request("POST", "/api/order", order_body(amount=amount))
+    assert reply.status == 201, reply.body
+    return reply.json
+
+
+def order(api: Client, order_id: str) -> dict:
+    return api.request("GET", f"/api/order/{order_id}").json
+
+
+def test_an_order_gets_its_deposit_address_from_the_processor(
+    api: Client, nowpayments: FakeNowPayments, host: LocalHost
+) -> None:
+    created = create(api)
+    payment = nowpayments.payments[created["payment"]["id"]]
+
+    assert created["payment"]["processor"] == "nowpayments"
+    assert created["payment"]["address"] == payment["pay_address"]
+    assert payment["order_id"] == created["id"]
+    assert payment["ipn_callback_url"] == f"{host.api_url}/api/ipn/nowpayments"
+
+
+def test_a_finished_callback_pays_the_order_once_however_often_it_arrives(
+    api: Client, nowpayments: FakeNowPayments, host: LocalHost
+) -> None:
+    created = create(api)
+    status, _ = nowpayments.send_ipn(created["payment"]["id"], "finished", "0.01")
+    assert status == 200
+    paid = order(api, created["id"])
+    assert paid["status"] == "paid" and paid["payment"]["received"] == "0.01"
+
+    body, signature = nowpayments.ipn_body(created["payment"]["id"])
+
+    def replay(_: int) -> int:
+        return api.request("POST", "/api/ipn/nowpayments", raw=body,
+                           headers={"x-nowpayments-sig": signature}).status  # fmt: skip
+
+    assert replay(0) == 200
+    with ThreadPoolExecutor(10) as pool:
+        assert set(pool.map(replay, range(10))) == {200}
+
+    assert order(api, created["id"]) == paid
+    assert rows(host, "SELECT count(*) FROM order_events WHERE order_id = ? AND to_status = "
+                "'paid'", created["id"]) == [(1,)]  # fmt: skip
+    assert rows(host, "SELECT count(*) FROM webhook_outbox WHERE order_id = ? AND type = "
+                "'order.paid'", created["id"]) == [(1,)]  # fmt: skip
+
+
+def test_a_late_confirming_never_undoes_paid(api: Client, nowpayments: FakeNowPayments) -> None:
+    created = create(api)
+    payment_id = created["payment"]["id"]
+    nowpayments.send_ipn(payment_id, "finished", "0.01")
+    nowpayments.set_payment(payment_id, status="confirming")
+    status, _ = nowpayments.send_ipn(payment_id, "confirming")
+    assert status == 200
+    assert order(api, created["id"])["status"] == "paid"
+
+
+def test_an_underpayment_is_partially_paid_with_the_amount_shown(
+    api: Client, nowpayments: FakeNowPayments
+) -> None:
+    created = create(api)
+    nowpayments.send_ipn(created["payment"]["id"], "partially_paid", "0.004")
+    partial = order(api, created["id"])
+    assert partial["status"] == "partially_paid"
+    assert partial["payment"]["received"] == "0.004"
+
+
+def test_a_payment_after_expiry_is_paid_and_marked_late(
+    api: Client, nowpayments: FakeNowPayments, host: LocalHost
+) -> None:
+    created = create(api)
+    host.advance(61 * 60)
+    host.run_cron()
+    assert order(api, created["id"])["status"] == "expired"
+
+    nowpayments.send_ipn(created["payment"]["id"], "finished", "0.01")
+    late = order(api, created["id"])
+    assert late["status"] == "paid" and late["late"] is True
+    assert [e["status"] for e in late["timeline"]] == ["awaiting_payment", "expired", "paid"]
+
+
+def test_forged_and_unsigned_callbacks_are_refused_and_change_nothing(
+    api: Client, nowpayments: FakeNowPayments
+) -> None:
+    created = create(api)
+    payment_id = created["payment"]["id"]
+    nowpayments.set_payment(payment_id, status="finished", actually_paid="0.01")
+    body, good = nowpayments.ipn_body(payment_id)
+    _, forged = nowpayments.ipn_body(payment_id, secret="not-the-secret")
+
+    for headers in ({}, {"x-nowpayments-sig": forged}, {"x-nowpayments-sig": good[:-2] + "00"}):
+        reply = api.request("POST", "/api/ipn/nowpayments", raw=body, headers=headers)
+        assert reply.status == 401 and reply.json["error"]["code"] == "unauthorized"
+    tampered = body.replace(b'"finished"', b'"refunded"')
+    assert api.request("POST", "/api/ipn/nowpayments", raw=tampered,
+                       headers={"x-nowpayments-sig": good}).status == 401  # fmt: skip
+    assert order(api, created["id"]) == created
+
+
+def test_a_genuine_callback_with_amounts_below_0_0001_is_accepted(
+    api: Client, nowpayments: FakeNowPayments
+) -> None:
+    created = create(api, amount="0.0005")
+    nowpayments.set_payment(created["payment"]["id"], status="finished", actually_paid="0.0005")
+    body, signature = nowpayments.ipn_body(created["payment"]["id"])
+    assert b"0.0000" in body  # the fee and amounts are JSON numbers below 0.0001
+    reply = api.request("POST", "/api/ipn/nowpayments", raw=body,
+                        headers={"x-nowpayments-sig": signature})  # fmt: skip
+    assert reply.status == 200
+    assert order(api, created["id"])["status"] == "paid"
+
+
+@pytest.mark.parametrize("failure", ["down", "500"])
+def test_a_processor_that_is_down_gives_502_and_no_order(
+    api: Client, nowpayments: FakeNowPayments, host: LocalHost, failure: str
+) -> None:
+    before = rows(host, "SELECT count(*) FROM orders")
+    if failure == "down":
+        nowpayments.set_down(True)
+    else:
+        nowpayments.fail_next(20, status=500)
+    try:
+        reply = api.request("POST", "/api/order", order_body(amount="0.0123"))
+    finally:
+        nowpayments.set_down(False)
+        nowpayments.clear_failures()
+    assert reply.status == 502
+    assert reply.json["error"]["code"] == "processor_unavailable"
+    assert "try again" in reply.json["error"]["message"]
+    assert rows(host, "SELECT count(*) FROM orders") == before
+
+
+def test_a_dropped_callback_is_caught_by_reconciliation(
+    api: Client, nowpayments: FakeNowPayments, host: LocalHost
+) -> None:
+    created = create(api)
+    nowpayments.set_payment(created["payment"]["id"], status="finished", actually_paid="0.01")
+    host.run_cron()
+    assert order(api, created["id"])["status"] == "awaiting_payment"  # not quiet long enough
+
+    host.advance(11 * 60)
+    report = host.run_cron()
+    assert report["reconciled"] >= 1
+    reconciled = order(api, created["id"])
+    assert reconciled["status"] == "paid"
+    assert Decimal(reconciled["payment"]["received"]) == Decimal("0.01")
