@@ -28,7 +28,9 @@ log = logging.getLogger("onecash.nowpayments")
 
 READ_TIMEOUT = 8.0
 CREATE_TIMEOUT = 15.0
-LOOKUP_TIMEOUT = 2.0  # a callback must be answered within NOWPayments' 3 seconds
+# A callback must be answered within NOWPayments' 3 seconds, so a payment lookup gets one try;
+# an unanswered callback is resent by NOWPayments and reconciliation asks again anyway.
+LOOKUP_TIMEOUT = 2.0
 READ_ATTEMPTS = 2
 DEFAULT_MAX_AMOUNT = Decimal("1000000")
 _RETRYABLE = {429, 500, 502, 503, 504}
@@ -110,7 +112,9 @@ class NowPayments:
         if not payment_id.isdigit():
             return None
         try:
-            data = await self._call("GET", f"/payment/{payment_id}", timeout=LOOKUP_TIMEOUT)
+            data = await self._call(
+                "GET", f"/payment/{payment_id}", timeout=LOOKUP_TIMEOUT, attempts=1
+            )
         except _NotFound:
             return None
         return _payment(data)

@@ -4,6 +4,7 @@ NOWPayments server on loopback that creates payments and sends signed callbacks.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -191,3 +192,29 @@ def test_a_dropped_callback_is_caught_by_reconciliation(
     reconciled = order(api, created["id"])
     assert reconciled["status"] == "paid"
     assert Decimal(reconciled["payment"]["received"]) == Decimal("0.01")
+
+
+def test_the_sandbox_payment_endpoint_does_not_exist_with_a_real_processor(api: Client) -> None:
+    created = create(api)
+    reply = api.request("POST", f"/api/sandbox/pay/{created['id']}", {"status": "finished"})
+    assert reply.status == 404
+    assert order(api, created["id"])["status"] == "awaiting_payment"
+
+
+def test_a_callback_is_answered_within_three_seconds_even_if_the_processor_stalls(
+    api: Client, nowpayments: FakeNowPayments
+) -> None:
+    created = create(api)
+    nowpayments.set_payment(created["payment"]["id"], status="finished", actually_paid="0.01")
+    body, signature = nowpayments.ipn_body(created["payment"]["id"])
+    nowpayments.delay_next(5)
+    started = time.monotonic()
+    reply = api.request("POST", "/api/ipn/nowpayments", raw=body,
+                        headers={"x-nowpayments-sig": signature})  # fmt: skip
+    assert time.monotonic() - started < 3
+    # Not acknowledged, so NOWPayments sends it again; nothing was half-applied meanwhile.
+    assert reply.status == 503 and reply.headers["Retry-After"]
+    assert order(api, created["id"])["status"] == "awaiting_payment"
+    retried = api.request("POST", "/api/ipn/nowpayments", raw=body,
+                          headers={"x-nowpayments-sig": signature})  # fmt: skip
+    assert retried.status == 200 and order(api, created["id"])["status"] == "paid"
