@@ -96,6 +96,13 @@ CREATE TABLE IF NOT EXISTS webhook_attempts (
 );
 CREATE INDEX IF NOT EXISTS webhook_attempts_by_event ON webhook_attempts (event_id, seq);
 
+-- Receivers that answered 410 Gone: nothing more is sent to them (events wait, pending) until
+-- the operator redelivers an event, which re-enables the endpoint.
+CREATE TABLE IF NOT EXISTS webhook_gone (
+    url  TEXT PRIMARY KEY,
+    at   TEXT NOT NULL
+);
+
 -- Idempotency-Key for order creation: reserved ('pending') before the processor is called,
 -- completed ('done') in the same batch that creates the order.
 CREATE TABLE IF NOT EXISTS idempotency_keys (

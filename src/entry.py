@@ -25,6 +25,7 @@ ENV_NAMES = (
     "SUPPORTED_CURRENCIES", "PUBLIC_SITE_URL", "PUBLIC_API_URL", "NOWPAYMENTS_API_BASE",
     "NOWPAYMENTS_API_KEY", "NOWPAYMENTS_IPN_SECRET", "WEBHOOK_URL", "WEBHOOK_SECRET",
     "ADMIN_TOKEN", "RATE_LIMIT_ORDERS_PER_MINUTE", "RATE_LIMIT_QUOTES_PER_MINUTE",
+    "WEBHOOK_TIMEOUT_SECONDS",
 )  # fmt: skip
 LIMITERS = {"orders": "RATE_LIMIT_ORDERS", "quotes": "RATE_LIMIT_QUOTES"}  # bucket -> binding
 # The binding says only yes or no; its window is the 60 s `period` in wrangler.toml.
@@ -70,8 +71,9 @@ def build_deps(env: Any) -> Deps:
         for bucket, name in LIMITERS.items()
         if (binding := getattr(env, name, None)) is not None
     }
-    # Since compatibility date 2026-04-21 the SDK wraps D1 and KV so they take and return plain
-    # Python values (rows as dicts, null as None): they already have the core's shapes.
+    # The packaged SDK wraps D1, KV and rate-limit bindings (workers-py runtime-sdk `rpc.py`,
+    # `_EnvWrapper`): arguments go to JS as plain values (None as null, dicts as objects) and
+    # results come back as dicts and lists, so D1 and KV already have the core's shapes.
     return Deps(
         settings=Settings.from_env({name: text(name) for name in ENV_NAMES}),
         db=env.DB,

@@ -35,6 +35,7 @@ class Settings:
     admin_token: str | None = None
     rate_limit_orders_per_minute: int = 10
     rate_limit_quotes_per_minute: int = 60
+    webhook_timeout_seconds: float = 10.0
     version: str = VERSION
 
     @property
@@ -64,6 +65,16 @@ class Settings:
                 raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
             if value < minimum:
                 raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+            return value
+
+        def seconds(name: str, default: float) -> float:
+            raw = text(name, str(default))
+            try:
+                value = float(raw)
+            except ValueError:
+                raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+            if not 0 < value <= 30:
+                raise ConfigError(f"{name} must be between 0 and 30 seconds, got {raw}")
             return value
 
         def items(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -102,6 +113,7 @@ class Settings:
             admin_token=secret("ADMIN_TOKEN"),
             rate_limit_orders_per_minute=integer("RATE_LIMIT_ORDERS_PER_MINUTE", 10),
             rate_limit_quotes_per_minute=integer("RATE_LIMIT_QUOTES_PER_MINUTE", 60),
+            webhook_timeout_seconds=seconds("WEBHOOK_TIMEOUT_SECONDS", 10.0),
         )
 
 

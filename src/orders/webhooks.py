@@ -27,7 +27,6 @@ log = logging.getLogger("onecash.webhooks")
 # Seconds to wait before attempt n+1 after attempt n failed: ~42 hours in all, past SPEC's 24.
 RETRY_DELAYS: tuple[int, ...] = (30, 120, 600, 1800, 3600, 10800, 21600, 43200, 86400)
 JITTER = 0.1  # ±10%, so a receiver coming back is not hit by every queue at once
-ATTEMPT_TIMEOUT_SECONDS = 10.0
 CLAIM_FOR = timedelta(seconds=60)
 BATCH_LIMIT = 50
 
@@ -92,14 +91,21 @@ class Webhooks:
         if not settings.webhook_url or not settings.webhook_secret:
             # Events stay queued (visible to the operator) until both are configured.
             return 0
+        if await self._gone(settings.webhook_url):
+            return 0
         attempts = 0
         while attempts < limit:
             row = await self._claim_next()
             if row is None:
                 break
-            await self._attempt(row, settings.webhook_url, settings.webhook_secret)
             attempts += 1
+            if await self._attempt(row, settings.webhook_url, settings.webhook_secret):
+                break  # 410: the receiver asked us to stop
         return attempts
+
+    async def _gone(self, url: str) -> bool:
+        row = await self.deps.db.prepare("SELECT at FROM webhook_gone WHERE url = ?").bind(url).first()
+        return row is not None
 
     async def _claim_next(self) -> dict[str, object] | None:
         now = timestamp(self.deps.clock())
@@ -125,7 +131,8 @@ class Webhooks:
         ).bind(now, now).all()
         return list(result.get("results") or [])
 
-    async def _attempt(self, row: dict[str, object], url: str, secret: str) -> None:
+    async def _attempt(self, row: dict[str, object], url: str, secret: str) -> bool:
+        """One delivery; True when the receiver answered 410 Gone."""
         deps = self.deps
         body = str(row["payload"]).encode("utf-8")
         event_id = str(row["event_id"])
@@ -142,7 +149,7 @@ class Webhooks:
                 "webhook-signature": sign(secret, event_id, unix_time, body),
             },
             body,
-            ATTEMPT_TIMEOUT_SECONDS,
+            deps.settings.webhook_timeout_seconds,
         )
         status: int | None = None
         error: str | None = None
@@ -158,6 +165,14 @@ class Webhooks:
             error = str(exc) or exc.__class__.__name__
         duration_ms = int((time.monotonic() - clock_start) * 1000)
         await self._record(row, started, status, error, retry_after, duration_ms)
+        if outcome(status) is Outcome.GONE:
+            log.warning("webhook receiver %s answered 410 Gone: deliveries stop until an "
+                        "operator redelivers an event", url)  # fmt: skip
+            await deps.db.prepare(
+                "INSERT INTO webhook_gone (url, at) VALUES (?, ?) ON CONFLICT DO NOTHING"
+            ).bind(url, timestamp(deps.clock())).run()
+            return True
+        return False
 
     async def _record(
         self,
@@ -219,19 +234,28 @@ class Webhooks:
                 "WHERE event_id = ? ORDER BY seq"
             ).bind(event["event_id"]).all()
             event["attempt_log"] = list(tried.get("results") or [])
+        url = self.deps.settings.webhook_url
         return json_response({
             "status": status,
-            "webhook_url_configured": bool(self.deps.settings.webhook_url),
+            "webhook_url_configured": bool(url),
+            "endpoint_disabled_by_410": bool(url) and await self._gone(url or ""),
             "events": events,
         })  # fmt: skip
 
     async def redeliver(self, request: Request, event_id: str) -> Response:
         authorize_operator(self.deps.settings.admin_token, request.headers.get("authorization"))
-        result = await self.deps.db.prepare(
-            "UPDATE webhook_outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, "
-            "claimed_until = NULL, claim_token = NULL WHERE event_id = ?"
-        ).bind(timestamp(self.deps.clock()), event_id).run()
-        if changes(result) != 1:
+        db = self.deps.db
+        results = await db.batch([
+            db.prepare(
+                "UPDATE webhook_outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, "
+                "claimed_until = NULL, claim_token = NULL WHERE event_id = ?"
+            ).bind(timestamp(self.deps.clock()), event_id),
+            # Redelivering is the operator saying the receiver is back: re-enable it.
+            db.prepare("DELETE FROM webhook_gone WHERE url = ?").bind(
+                self.deps.settings.webhook_url or ""
+            ),
+        ])  # fmt: skip
+        if changes(results[0]) != 1:
             raise NotFound("No webhook event with this id.")
         return json_response({"event_id": event_id, "status": "pending"}, 202)
 
