@@ -24,7 +24,7 @@ class LocalKV:
         ).fetchone()
         return row[0] if row else None
 
-    async def put(self, key: str, value: str, *, expirationTtl: int | None = None) -> None:  # noqa: N803 - KV's keyword
+    async def put(self, key: str, value: str, *, expirationTtl: int | None = None) -> None:
         if expirationTtl is not None and expirationTtl < 60:
             raise ValueError("KV expirationTtl must be at least 60 seconds")
         expires = (

@@ -62,9 +62,7 @@ def site(pages_dir: Path, api_base: str, sandbox: bool) -> web.Application:
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if target.suffix == ".js":
             kind = "text/javascript"
-        return web.Response(
-            body=target.read_bytes(), content_type=kind, headers=headers_for(path)
-        )
+        return web.Response(body=target.read_bytes(), content_type=kind, headers=headers_for(path))
 
     app = web.Application()
     app.router.add_get("/{tail:.*}", serve)

@@ -14,9 +14,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from workers import Response, WorkerEntrypoint, fetch
 
 from orders.app import App
-from orders.config import Settings
+from orders.config import ConfigError, Settings
 from orders.deps import Deps
-from orders.http import Headers, Request
+from orders.http import Headers, Request, misconfigured_response
 from orders.ports import OutboundRequest, OutboundResponse, SendError
 
 # Every var and secret `Settings.from_env` reads; an unset secret arrives as None.
@@ -34,7 +34,13 @@ RETRY_AFTER_SECONDS = 60
 
 class Default(WorkerEntrypoint):
     async def fetch(self, request: Any) -> Response:
-        response = await App(build_deps(self.env)).handle(await to_request(request))
+        try:
+            app = App(build_deps(self.env))
+        except ConfigError as exc:
+            print(json.dumps({"error": "misconfigured", "detail": str(exc)}))
+            response = misconfigured_response(request.headers.get("cf-ray") or "unknown")
+        else:
+            response = await app.handle(await to_request(request))
         for task in response.background:
             # The SDK patches waitUntil to take a Python awaitable and keep it alive until it
             # settles (workers-py runtime-sdk `sdk.mjs` / workerd `patchWaitUntil`).

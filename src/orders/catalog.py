@@ -86,7 +86,9 @@ class Catalog:
                 [FieldError(field, f"above the maximum of {money.to_text(source.max_amount)} "
                                    f"{source.code}")]
             )  # fmt: skip
-        key = f"estimate:v1:{self.processor.name}:{source.code}:{target.code}:{money.to_text(amount)}"
+        key = (
+            f"estimate:v1:{self.processor.name}:{source.code}:{target.code}:{money.to_text(amount)}"
+        )
         cached = await self._cached(key)
         if isinstance(cached, str):
             estimated = Decimal(cached)

@@ -81,7 +81,11 @@ class Changer:
             if change is None:
                 return before, False
             after, event = self._evolve(before, change)
-            outbox = webhook_row(self.deps, after, self.currencies.get(after.pay_currency)) if event else None
+            outbox = (
+                webhook_row(self.deps, after, self.currencies.get(after.pay_currency))
+                if event
+                else None
+            )
             if await self.store.apply(before, after, event, outbox):
                 return after, True
             if expected_version is not None:

@@ -37,7 +37,10 @@ class Currency:
         return re.fullmatch(self.address_pattern, address) is not None
 
     def extra_id_ok(self, extra_id: str) -> bool:
-        return self.extra_id_pattern is None or re.fullmatch(self.extra_id_pattern, extra_id) is not None
+        return (
+            self.extra_id_pattern is None
+            or re.fullmatch(self.extra_id_pattern, extra_id) is not None
+        )
 
     def payment_uri(self, address: str, amount: Decimal, extra_id: str | None) -> str:
         scheme = URI_SCHEMES.get(self.code, self.code)

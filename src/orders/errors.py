@@ -1,18 +1,18 @@
 """The one error tree of the API; `http.error_response` is the one place that renders it.
 
-    ApiError                      (500 internal_error)
-    ├── InvalidJson               400 invalid_json
-    ├── Unauthorized              401 unauthorized
-    ├── NotFound                  404 not_found
-    ├── MethodNotAllowed          405 method_not_allowed  (+ Allow)
-    ├── InvalidTransition         409 invalid_transition
-    ├── VersionConflict           412 version_conflict
-    ├── PayloadTooLarge           413 payload_too_large
-    ├── ValidationFailed          422 validation_error    (+ details)
-    ├── IdempotencyKeyReused      422 idempotency_key_reused
-    ├── RateLimited               429 rate_limited        (+ Retry-After)
-    ├── ProcessorUnavailable      502 processor_unavailable
-    └── ServiceUnavailable        503 service_unavailable (+ Retry-After when known)
+ApiError                      (500 internal_error)
+├── InvalidJson               400 invalid_json
+├── Unauthorized              401 unauthorized
+├── NotFound                  404 not_found
+├── MethodNotAllowed          405 method_not_allowed  (+ Allow)
+├── InvalidTransition         409 invalid_transition
+├── VersionConflict           412 version_conflict
+├── PayloadTooLarge           413 payload_too_large
+├── ValidationFailed          422 validation_error    (+ details)
+├── IdempotencyKeyReused      422 idempotency_key_reused
+├── RateLimited               429 rate_limited        (+ Retry-After)
+├── ProcessorUnavailable      502 processor_unavailable
+└── ServiceUnavailable        503 service_unavailable (+ Retry-After when known)
 """
 
 from __future__ import annotations

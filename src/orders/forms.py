@@ -81,7 +81,9 @@ def check_order(
     source = currencies.get(body.from_currency.lower())
     target = currencies.get(body.to_currency.lower())
     if source is None:
-        problems.append(FieldError("from_currency", f"unsupported currency; use one of {supported}"))
+        problems.append(
+            FieldError("from_currency", f"unsupported currency; use one of {supported}")
+        )
     if target is None:
         problems.append(FieldError("to_currency", f"unsupported currency; use one of {supported}"))
     if source and target and source.code == target.code:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .errors import ApiError, InvalidJson, PayloadTooLarge
+from .errors import ApiError, InvalidJson, PayloadTooLarge, ServiceUnavailable
 
 JSON_TYPE = "application/json; charset=utf-8"
 MAX_BODY_BYTES = 16 * 1024
@@ -68,9 +68,19 @@ class Response:
     background: list[BackgroundTask] = field(default_factory=list)
 
 
-def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+def json_response(
+    data: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return Response(status, body, {"Content-Type": JSON_TYPE, **(headers or {})})
+
+
+def misconfigured_response(request_id: str) -> Response:
+    """For a server whose settings do not parse: the detail goes to the log, not the client."""
+    return error_response(
+        ServiceUnavailable("This service is misconfigured; its operator has been alerted."),
+        request_id,
+    )
 
 
 def error_response(error: ApiError, request_id: str) -> Response:

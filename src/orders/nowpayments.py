@@ -102,7 +102,9 @@ class NowPayments:
             "order_description": f"ONE⚡CASH order {order_id}",
             "ipn_callback_url": callback_url,
         }
-        data = await self._call("POST", "/payment", body=body, timeout=CREATE_TIMEOUT, attempts=1)
+        data = await self._call(
+            "POST", "/payment", body=body, timeout_seconds=CREATE_TIMEOUT, attempts=1
+        )
         payment = _payment(data)
         if not payment.address:
             raise ProcessorError("the processor returned no deposit address")
@@ -113,7 +115,7 @@ class NowPayments:
             return None
         try:
             data = await self._call(
-                "GET", f"/payment/{payment_id}", timeout=LOOKUP_TIMEOUT, attempts=1
+                "GET", f"/payment/{payment_id}", timeout_seconds=LOOKUP_TIMEOUT, attempts=1
             )
         except _NotFound:
             return None
@@ -128,7 +130,7 @@ class NowPayments:
         path: str,
         *,
         body: dict[str, Any] | None = None,
-        timeout: float = READ_TIMEOUT,
+        timeout_seconds: float = READ_TIMEOUT,
         attempts: int = READ_ATTEMPTS,
     ) -> dict[str, Any]:
         key = self.deps.settings.nowpayments_api_key
@@ -141,7 +143,7 @@ class NowPayments:
             self.base + path,
             {"x-api-key": key, "Content-Type": "application/json", "Accept": "application/json"},
             json.dumps(body).encode() if body is not None else None,
-            timeout,
+            timeout_seconds,
         )
         problem = "no answer"
         for _ in range(attempts):

@@ -147,11 +147,11 @@ class Ordering:
         currency = quote.from_currency
         response = _order_response(order, currency, 201)
         response.headers["Location"] = f"/api/order/{order.id}"
-        statements = self.store.insert(order, event, webhook_row(deps, order, currency, "order.created"))
+        statements = self.store.insert(
+            order, event, webhook_row(deps, order, currency, "order.created")
+        )
         if key is not None:
-            statements.append(
-                self.keys.complete(key, order.id, 201, response.body.decode("utf-8"))
-            )
+            statements.append(self.keys.complete(key, order.id, 201, response.body.decode("utf-8")))
         await deps.db.batch(statements)
         return response
 
@@ -217,7 +217,8 @@ def _order_response(order: Order, currency: Any, status: int) -> Response:
 
 def _replay(held: dict[str, Any]) -> Response:
     data = json.loads(held["response_body"])
-    response = json_response(data, int(held["status_code"]), {"Location": f"/api/order/{data['id']}"})
+    response = json_response(
+        data, int(held["status_code"]), {"Location": f"/api/order/{data['id']}"}
+    )
     response.headers["Idempotent-Replayed"] = "true"
     return response
-

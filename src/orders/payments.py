@@ -49,7 +49,9 @@ class Payments:
             raise NotFound(f"No payment processor called {processor_name!r} is configured.")
         secret = self.deps.settings.ipn_secret
         if not secret:
-            log.error("IPN refused: NOWPAYMENTS_IPN_SECRET is not set, callbacks cannot be verified")
+            log.error(
+                "IPN refused: NOWPAYMENTS_IPN_SECRET is not set, callbacks cannot be verified"
+            )
             raise Unauthorized("Callbacks are disabled: no IPN secret is configured.")
         if not ipn_signature.verify(request.body, request.headers.get(SIGNATURE_HEADER), secret):
             raise Unauthorized("Missing or invalid callback signature.")
@@ -90,10 +92,14 @@ class Payments:
         return result
 
     async def _is_new(self, payment_id: str, receipt: str) -> bool:
-        row = await self.deps.db.prepare(
-            "SELECT 1 AS seen FROM processor_receipts WHERE processor = ? AND payment_id = ? "
-            "AND payment_status = ?"
-        ).bind(self.processor.name, payment_id, receipt).first()
+        row = (
+            await self.deps.db.prepare(
+                "SELECT 1 AS seen FROM processor_receipts WHERE processor = ? AND payment_id = ? "
+                "AND payment_status = ?"
+            )
+            .bind(self.processor.name, payment_id, receipt)
+            .first()
+        )
         return row is None
 
     async def _order_for(self, payment: Payment, claimed_order_id: str) -> Order | None:
@@ -104,9 +110,13 @@ class Payments:
                 if order is not None:
                     return order
         parent = payment.parent_payment_id or payment.payment_id
-        row = await self.deps.db.prepare(
-            "SELECT id FROM orders WHERE processor = ? AND payment_id = ?"
-        ).bind(self.processor.name, parent).first()
+        row = (
+            await self.deps.db.prepare(
+                "SELECT id FROM orders WHERE processor = ? AND payment_id = ?"
+            )
+            .bind(self.processor.name, parent)
+            .first()
+        )
         return await self.store.get(row["id"]) if row else None
 
     async def sandbox_pay(self, request: Request, order_id: str) -> Response:
@@ -142,7 +152,10 @@ class Payments:
         assert after is not None
         currencies = await self.catalog.currencies()
         return json_response(
-            {"callback_sent": body.callback, "order": after.public(currencies.get(after.pay_currency))},
+            {
+                "callback_sent": body.callback,
+                "order": after.public(currencies.get(after.pay_currency)),
+            },
             200 if body.callback else 202,
         )
 
@@ -177,7 +190,7 @@ class Payments:
         statuses = (*(s.value for s in OPEN_FOR_PAYMENT), Status.EXPIRED.value)
         marks = ", ".join("?" for _ in statuses)
         rows = await self.deps.db.prepare(
-            f"SELECT id, payment_id FROM orders WHERE status IN ({marks}) "  # noqa: S608 - marks only
+            f"SELECT id, payment_id FROM orders WHERE status IN ({marks}) "
             "AND processor_seen_at < ? AND processor = ? AND expires_at > ? "
             "ORDER BY processor_seen_at LIMIT ?"
         ).bind(

@@ -82,7 +82,9 @@ class SandboxProcessor:
     ) -> Payment:
         payment_id = str(int.from_bytes(_digest(self.tokens(16)), "big") % 10**10)
         seed = self.tokens(32)
-        extra_id = str(int.from_bytes(_digest(seed + "tag"), "big") % 10**9) if currency == "xrp" else None
+        extra_id = (
+            str(int.from_bytes(_digest(seed + "tag"), "big") % 10**9) if currency == "xrp" else None
+        )
         payment = Payment(
             processor=self.name,
             payment_id=payment_id,
@@ -97,15 +99,21 @@ class SandboxProcessor:
         return payment
 
     async def get_payment(self, payment_id: str) -> Payment | None:
-        row = await self.db.prepare(
-            "SELECT * FROM sandbox_payments WHERE payment_id = ?"
-        ).bind(payment_id).first()
+        row = (
+            await self.db.prepare("SELECT * FROM sandbox_payments WHERE payment_id = ?")
+            .bind(payment_id)
+            .first()
+        )
         return _payment(row) if row else None
 
     async def find_payment(self, order_id: str) -> Payment | None:
-        row = await self.db.prepare(
-            "SELECT * FROM sandbox_payments WHERE order_id = ? AND parent_payment_id IS NULL"
-        ).bind(order_id).first()
+        row = (
+            await self.db.prepare(
+                "SELECT * FROM sandbox_payments WHERE order_id = ? AND parent_payment_id IS NULL"
+            )
+            .bind(order_id)
+            .first()
+        )
         return _payment(row) if row else None
 
     async def record_deposit(
@@ -118,25 +126,29 @@ class SandboxProcessor:
         return updated
 
     async def _save(self, payment: Payment) -> None:
-        await self.db.prepare(
-            "INSERT INTO sandbox_payments (payment_id, order_id, parent_payment_id, status, "
-            "currency, address, extra_id, amount, actually_paid, tx_hash, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (payment_id) DO UPDATE SET "
-            "status = excluded.status, actually_paid = excluded.actually_paid, "
-            "tx_hash = excluded.tx_hash, updated_at = excluded.updated_at"
-        ).bind(
-            payment.payment_id,
-            payment.order_id,
-            payment.parent_payment_id,
-            payment.status,
-            payment.currency,
-            payment.address,
-            payment.extra_id,
-            money.to_text(payment.amount),
-            money.to_text(payment.actually_paid),
-            payment.tx_hash,
-            timestamp(self.clock()),
-        ).run()
+        await (
+            self.db.prepare(
+                "INSERT INTO sandbox_payments (payment_id, order_id, parent_payment_id, status, "
+                "currency, address, extra_id, amount, actually_paid, tx_hash, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (payment_id) DO UPDATE SET "
+                "status = excluded.status, actually_paid = excluded.actually_paid, "
+                "tx_hash = excluded.tx_hash, updated_at = excluded.updated_at"
+            )
+            .bind(
+                payment.payment_id,
+                payment.order_id,
+                payment.parent_payment_id,
+                payment.status,
+                payment.currency,
+                payment.address,
+                payment.extra_id,
+                money.to_text(payment.amount),
+                money.to_text(payment.actually_paid),
+                payment.tx_hash,
+                timestamp(self.clock()),
+            )
+            .run()
+        )
 
 
 def deposit_address(currency: str, seed: str) -> str:

@@ -62,7 +62,9 @@ def settle(order: Order, payment: Payment) -> Change | None:
 def _note(order: Order, payment: Payment, target: Status | None, received: Decimal) -> str:
     parts = [f"processor reports {payment.status}"]
     if received > 0:
-        parts.append(f"received {money.to_text(received)} of {order.pay_amount} {order.pay_currency}")
+        parts.append(
+            f"received {money.to_text(received)} of {order.pay_amount} {order.pay_currency}"
+        )
     if payment.parent_payment_id:
         parts.append(f"repeat deposit {payment.payment_id}")
     if order.status is Status.EXPIRED and target is not None:

@@ -48,15 +48,21 @@ class OrderStore:
         self.db = db
 
     async def get(self, order_id: str) -> Order | None:
-        row = await self.db.prepare(f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?").bind(
-            order_id
-        ).first()
+        row = (
+            await self.db.prepare(f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?")
+            .bind(order_id)
+            .first()
+        )
         if row is None:
             return None
-        events = await self.db.prepare(
-            "SELECT from_status, to_status, source, at, note FROM order_events "
-            "WHERE order_id = ? ORDER BY seq"
-        ).bind(order_id).all()
+        events = (
+            await self.db.prepare(
+                "SELECT from_status, to_status, source, at, note FROM order_events "
+                "WHERE order_id = ? ORDER BY seq"
+            )
+            .bind(order_id)
+            .all()
+        )
         return Order.from_row(row, tuple(Event(**e) for e in events.get("results") or []))
 
     async def open_orders(
@@ -65,17 +71,21 @@ class OrderStore:
         """Ids of orders in `statuses` whose `time_column` is before `before`, oldest first."""
         assert time_column in ("expires_at", "processor_seen_at")
         marks = ", ".join("?" for _ in statuses)
-        result = await self.db.prepare(
-            f"SELECT id FROM orders WHERE status IN ({marks}) AND {time_column} < ? "  # noqa: S608 - names, not data
-            f"ORDER BY {time_column} LIMIT ?"
-        ).bind(*statuses, before, limit).all()
+        result = (
+            await self.db.prepare(
+                f"SELECT id FROM orders WHERE status IN ({marks}) AND {time_column} < ? "
+                f"ORDER BY {time_column} LIMIT ?"
+            )
+            .bind(*statuses, before, limit)
+            .all()
+        )
         return [r["id"] for r in result.get("results") or []]
 
     def insert(self, order: Order, event: Event, outbox: OutboxRow) -> list[Statement]:
         row = order.row()
         marks = ", ".join("?" for _ in _ORDER_FIELDS)
         return [
-            self.db.prepare(f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({marks})").bind(  # noqa: S608
+            self.db.prepare(f"INSERT INTO orders ({ORDER_COLUMNS}) VALUES ({marks})").bind(
                 *(row[name] for name in _ORDER_FIELDS)
             ),
             self._event(order, event),
@@ -90,7 +100,7 @@ class OrderStore:
         row = after.row()
         sets = ", ".join(f"{name} = ?" for name in _MUTABLE)
         statements = [
-            self.db.prepare(f"UPDATE orders SET {sets} WHERE id = ? AND version = ?").bind(  # noqa: S608
+            self.db.prepare(f"UPDATE orders SET {sets} WHERE id = ? AND version = ?").bind(
                 *(row[name] for name in _MUTABLE), before.id, before.version
             )
         ]
@@ -103,9 +113,11 @@ class OrderStore:
 
     async def touch_seen(self, order_id: str, at: str) -> None:
         """Notes that the processor was heard from, without making it a visible change."""
-        await self.db.prepare("UPDATE orders SET processor_seen_at = ? WHERE id = ?").bind(
-            at, order_id
-        ).run()
+        await (
+            self.db.prepare("UPDATE orders SET processor_seen_at = ? WHERE id = ?")
+            .bind(at, order_id)
+            .run()
+        )
 
     def _event(self, order: Order, event: Event) -> Statement:
         return self.db.prepare(
@@ -144,20 +156,28 @@ class IdempotencyStore:
 
     async def reserve(self, key: str, request_hash: str, now: str, stale_before: str) -> bool:
         """Takes the key; also takes it over from a 24-hour-old use or an abandoned attempt."""
-        result = await self.db.prepare(
-            "INSERT INTO idempotency_keys (key, request_hash, state, created_at) "
-            "VALUES (?, ?, 'pending', ?) ON CONFLICT (key) DO UPDATE SET "
-            "request_hash = excluded.request_hash, state = 'pending', "
-            "created_at = excluded.created_at, order_id = NULL, status_code = NULL, "
-            "response_body = NULL WHERE idempotency_keys.created_at < ?"
-        ).bind(key, request_hash, now, stale_before).run()
+        result = (
+            await self.db.prepare(
+                "INSERT INTO idempotency_keys (key, request_hash, state, created_at) "
+                "VALUES (?, ?, 'pending', ?) ON CONFLICT (key) DO UPDATE SET "
+                "request_hash = excluded.request_hash, state = 'pending', "
+                "created_at = excluded.created_at, order_id = NULL, status_code = NULL, "
+                "response_body = NULL WHERE idempotency_keys.created_at < ?"
+            )
+            .bind(key, request_hash, now, stale_before)
+            .run()
+        )
         return changes(result) == 1
 
     async def get(self, key: str) -> dict[str, Any] | None:
-        return await self.db.prepare(
-            "SELECT request_hash, state, created_at, status_code, response_body "
-            "FROM idempotency_keys WHERE key = ?"
-        ).bind(key).first()
+        return (
+            await self.db.prepare(
+                "SELECT request_hash, state, created_at, status_code, response_body "
+                "FROM idempotency_keys WHERE key = ?"
+            )
+            .bind(key)
+            .first()
+        )
 
     def complete(self, key: str, order_id: str, status: int, body: str) -> Statement:
         return self.db.prepare(
@@ -166,9 +186,11 @@ class IdempotencyStore:
         ).bind(order_id, status, body, key)
 
     async def release(self, key: str) -> None:
-        await self.db.prepare(
-            "DELETE FROM idempotency_keys WHERE key = ? AND state = 'pending'"
-        ).bind(key).run()
+        await (
+            self.db.prepare("DELETE FROM idempotency_keys WHERE key = ? AND state = 'pending'")
+            .bind(key)
+            .run()
+        )
 
 
 class ReceiptStore:
@@ -181,8 +203,12 @@ class ReceiptStore:
         self, processor: str, payment_id: str, status: str, order_id: str | None, at: str, body: str
     ) -> bool:
         """True the first time this payment reports this status; False for a repeat."""
-        result = await self.db.prepare(
-            "INSERT INTO processor_receipts (processor, payment_id, payment_status, order_id, "
-            "received_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
-        ).bind(processor, payment_id, status, order_id, at, body).run()
+        result = (
+            await self.db.prepare(
+                "INSERT INTO processor_receipts (processor, payment_id, payment_status, order_id, "
+                "received_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+            )
+            .bind(processor, payment_id, status, order_id, at, body)
+            .run()
+        )
         return changes(result) == 1

@@ -104,31 +104,43 @@ class Webhooks:
         return attempts
 
     async def _gone(self, url: str) -> bool:
-        row = await self.deps.db.prepare("SELECT at FROM webhook_gone WHERE url = ?").bind(url).first()
+        row = (
+            await self.deps.db.prepare("SELECT at FROM webhook_gone WHERE url = ?")
+            .bind(url)
+            .first()
+        )
         return row is not None
 
     async def _claim_next(self) -> dict[str, object] | None:
         now = timestamp(self.deps.clock())
         for candidate in await self._due(now):
             token = self.deps.tokens(12)
-            result = await self.deps.db.prepare(
-                "UPDATE webhook_outbox SET claim_token = ?, claimed_until = ? "
-                "WHERE seq = ? AND status = 'pending' "
-                "AND (claimed_until IS NULL OR claimed_until <= ?)"
-            ).bind(token, timestamp(self.deps.clock() + CLAIM_FOR), candidate["seq"], now).run()
+            result = (
+                await self.deps.db.prepare(
+                    "UPDATE webhook_outbox SET claim_token = ?, claimed_until = ? "
+                    "WHERE seq = ? AND status = 'pending' "
+                    "AND (claimed_until IS NULL OR claimed_until <= ?)"
+                )
+                .bind(token, timestamp(self.deps.clock() + CLAIM_FOR), candidate["seq"], now)
+                .run()
+            )
             if changes(result) == 1:
                 return {**candidate, "claim_token": token}
         return None
 
     async def _due(self, now: str) -> list[dict[str, object]]:
-        result = await self.deps.db.prepare(
-            "SELECT seq, event_id, payload, attempts FROM webhook_outbox AS w "
-            "WHERE status = 'pending' AND next_attempt_at <= ? "
-            "AND (claimed_until IS NULL OR claimed_until <= ?) "
-            "AND NOT EXISTS (SELECT 1 FROM webhook_outbox AS e WHERE e.order_id = w.order_id "
-            "AND e.status = 'pending' AND e.seq < w.seq) "
-            "ORDER BY seq LIMIT 10"
-        ).bind(now, now).all()
+        result = (
+            await self.deps.db.prepare(
+                "SELECT seq, event_id, payload, attempts FROM webhook_outbox AS w "
+                "WHERE status = 'pending' AND next_attempt_at <= ? "
+                "AND (claimed_until IS NULL OR claimed_until <= ?) "
+                "AND NOT EXISTS (SELECT 1 FROM webhook_outbox AS e WHERE e.order_id = w.order_id "
+                "AND e.status = 'pending' AND e.seq < w.seq) "
+                "ORDER BY seq LIMIT 10"
+            )
+            .bind(now, now)
+            .all()
+        )
         return list(result.get("results") or [])
 
     async def _attempt(self, row: dict[str, object], url: str, secret: str) -> bool:
@@ -168,9 +180,13 @@ class Webhooks:
         if outcome(status) is Outcome.GONE:
             log.warning("webhook receiver %s answered 410 Gone: deliveries stop until an "
                         "operator redelivers an event", url)  # fmt: skip
-            await deps.db.prepare(
-                "INSERT INTO webhook_gone (url, at) VALUES (?, ?) ON CONFLICT DO NOTHING"
-            ).bind(url, timestamp(deps.clock())).run()
+            await (
+                deps.db.prepare(
+                    "INSERT INTO webhook_gone (url, at) VALUES (?, ?) ON CONFLICT DO NOTHING"
+                )
+                .bind(url, timestamp(deps.clock()))
+                .run()
+            )
             return True
         return False
 
@@ -215,7 +231,9 @@ class Webhooks:
             ),
         ])  # fmt: skip
         if state == "dead":
-            log.warning("webhook %s is dead after %d attempts: %s", row["event_id"], attempts, last_error)
+            log.warning(
+                "webhook %s is dead after %d attempts: %s", row["event_id"], attempts, last_error
+            )
 
     async def list_events(self, request: Request) -> Response:
         authorize_operator(self.deps.settings.admin_token, request.headers.get("authorization"))
@@ -223,16 +241,25 @@ class Webhooks:
         if status not in ("pending", "delivered", "dead"):
             raise ValidationFailed([FieldError("status", "must be pending, delivered or dead")])
         db = self.deps.db
-        rows = await db.prepare(
-            "SELECT event_id, order_id, type, status, attempts, created_at, next_attempt_at, "
-            "delivered_at, last_error FROM webhook_outbox WHERE status = ? ORDER BY seq LIMIT 200"
-        ).bind(status).all()
+        rows = (
+            await db.prepare(
+                "SELECT event_id, order_id, type, status, attempts, created_at, next_attempt_at, "
+                "delivered_at, last_error FROM webhook_outbox WHERE status = ? "
+                "ORDER BY seq LIMIT 200"
+            )
+            .bind(status)
+            .all()
+        )
         events = list(rows.get("results") or [])
         for event in events:
-            tried = await db.prepare(
-                "SELECT at, status_code, error, duration_ms FROM webhook_attempts "
-                "WHERE event_id = ? ORDER BY seq"
-            ).bind(event["event_id"]).all()
+            tried = (
+                await db.prepare(
+                    "SELECT at, status_code, error, duration_ms FROM webhook_attempts "
+                    "WHERE event_id = ? ORDER BY seq"
+                )
+                .bind(event["event_id"])
+                .all()
+            )
             event["attempt_log"] = list(tried.get("results") or [])
         url = self.deps.settings.webhook_url
         return json_response({
@@ -258,4 +285,3 @@ class Webhooks:
         if changes(results[0]) != 1:
             raise NotFound("No webhook event with this id.")
         return json_response({"event_id": event_id, "status": "pending"}, 202)
-

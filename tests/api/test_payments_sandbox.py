@@ -15,7 +15,9 @@ def create(api: Client, amount: str = "0.01") -> dict:
     return reply.json
 
 
-def pay(api: Client, order_id: str, status: str, amount: str | None = None, **extra: object) -> dict:
+def pay(
+    api: Client, order_id: str, status: str, amount: str | None = None, **extra: object
+) -> dict:
     body = {"status": status, **({"amount": amount} if amount else {}), **extra}
     reply = api.request("POST", f"/api/sandbox/pay/{order_id}", body)
     assert reply.status in (200, 202), reply.body
@@ -29,8 +31,12 @@ def test_confirming_then_paid_then_completed(api: Client) -> None:
     assert paid["status"] == "paid" and paid["payment"]["received"] == "0.01"
     assert paid["payment"]["tx_hash"]
 
-    done = api.request("PUT", f"/api/order/{order['id']}",
-                       {"status": "completed", "payout_tx_hash": "cd" * 32}, headers=api.admin())  # fmt: skip
+    done = api.request(
+        "PUT",
+        f"/api/order/{order['id']}",
+        {"status": "completed", "payout_tx_hash": "cd" * 32},
+        headers=api.admin(),
+    )
     assert done.json["status"] == "completed"
     assert [e["status"] for e in done.json["timeline"]] == [
         "awaiting_payment", "confirming", "paid", "completed"]  # fmt: skip

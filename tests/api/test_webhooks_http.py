@@ -32,9 +32,15 @@ def lifecycle(api: Client) -> str:
     """create → confirming → paid → completed, through the public endpoints."""
     order = api.request("POST", "/api/order", order_body()).json
     for status in ("confirming", "finished"):
-        assert api.request("POST", f"/api/sandbox/pay/{order['id']}", {"status": status}).status == 200
-    done = api.request("PUT", f"/api/order/{order['id']}",
-                       {"status": "completed", "payout_tx_hash": "ef" * 32}, headers=api.admin())  # fmt: skip
+        assert (
+            api.request("POST", f"/api/sandbox/pay/{order['id']}", {"status": status}).status == 200
+        )
+    done = api.request(
+        "PUT",
+        f"/api/order/{order['id']}",
+        {"status": "completed", "payout_tx_hash": "ef" * 32},
+        headers=api.admin(),
+    )
     assert done.status == 200
     return str(order["id"])
 

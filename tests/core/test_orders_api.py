@@ -43,7 +43,9 @@ async def test_an_order_its_first_event_and_its_webhook_are_written_together(
         {"status": "awaiting_payment"}
     ]
     assert len(harness.rows("SELECT * FROM order_events WHERE order_id = ?", order["id"])) == 1
-    outbox = harness.rows("SELECT type, payload FROM webhook_outbox WHERE order_id = ?", order["id"])
+    outbox = harness.rows(
+        "SELECT type, payload FROM webhook_outbox WHERE order_id = ?", order["id"]
+    )
     assert [o["type"] for o in outbox] == ["order.created"]
     assert json.loads(outbox[0]["payload"])["data"]["order"]["id"] == order["id"]
 
@@ -211,9 +213,10 @@ async def test_a_disallowed_transition_is_409_naming_what_is_allowed(harness: Ha
     )
     assert reply.status == 409
     assert reply.json["error"]["code"] == "invalid_transition"
-    assert "confirming, partially_paid, paid, expired, failed, cancelled" in reply.json["error"][
-        "message"
-    ]
+    assert (
+        "confirming, partially_paid, paid, expired, failed, cancelled"
+        in reply.json["error"]["message"]
+    )
     unchanged = await harness.call("GET", f"/api/order/{order['id']}")
     assert unchanged.json == order
 
@@ -283,9 +286,11 @@ async def test_concurrent_updates_with_one_etag_let_exactly_one_win(harness: Har
     replies = await asyncio.gather(
         *(
             harness.call(
-                "PUT", f"/api/order/{order['id']}", {"status": status},
+                "PUT",
+                f"/api/order/{order['id']}",
+                {"status": status},
                 headers=harness.admin(**{"If-Match": etag}),
-            )  # fmt: skip
+            )
             for status in ("paid", "cancelled")
         )
     )

@@ -48,7 +48,12 @@ def test_the_schedule_grows_and_ends() -> None:
 
 def test_jitter_stays_within_ten_percent_and_retry_after_is_honoured() -> None:
     low, high = next_attempt(2, NOW, None, -1.0), next_attempt(2, NOW, None, 1.0)
-    assert low and high and low - NOW == timedelta(seconds=108) and high - NOW == timedelta(seconds=132)
+    assert (
+        low
+        and high
+        and low - NOW == timedelta(seconds=108)
+        and high - NOW == timedelta(seconds=132)
+    )
     later = next_attempt(1, NOW, 900, 0.0)
     assert later and later - NOW == timedelta(seconds=900)
 
