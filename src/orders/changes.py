@@ -47,14 +47,15 @@ def webhook_row(
     """The `order.<status>` event (or `kind`), with the order as it is after the change."""
     event_id = deps.new_id("evt")
     created_at = timestamp(deps.clock())
+    event_type = kind or f"order.{order.status.value}"
     body = {
         "id": event_id,
-        "type": kind or f"order.{order.status.value}",
+        "type": event_type,
         "created_at": created_at,
         "data": {"order": order.public(currency)},
     }
     payload = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    return OutboxRow(event_id, order.id, body["type"], payload, created_at)
+    return OutboxRow(event_id, order.id, event_type, payload, created_at)
 
 
 class Changer:

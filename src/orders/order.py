@@ -71,7 +71,7 @@ class Order:
     @classmethod
     def from_row(cls, row: dict[str, Any], events: tuple[Event, ...] = ()) -> Order:
         names = {f.name for f in fields(cls)} - {"events"}
-        values = {name: row.get(name) for name in names}
+        values: dict[str, Any] = {name: row.get(name) for name in names}
         values["status"] = Status(row["status"])
         values["late"] = bool(row["late"])
         values["version"] = int(row["version"])

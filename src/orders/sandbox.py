@@ -8,6 +8,7 @@ table, so callbacks and reconciliation ask it for the truth just as they would a
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -171,7 +172,7 @@ def _digest(text: str) -> bytes:
     return hashlib.sha256(text.encode()).digest()
 
 
-def _picker(seed: str) -> Any:
+def _picker(seed: str) -> Callable[[str, int], str]:
     def pick(alphabet: str, length: int) -> str:
         stream = hashlib.shake_256(seed.encode()).digest(length)
         return "".join(alphabet[b % len(alphabet)] for b in stream)
