@@ -1,0 +1,126 @@
+# ONE⚡CASH: every job on a fresh machine starts here (DESIGN.md §3-§5).
+#
+# Each target installs what it needs first, so `make dev` and `make test` work with no step before
+# them. Installs are recorded in stamp files whose prerequisites are the files that pin them, so a
+# second run costs a few stat calls and an edit to pyproject.toml or package-lock.json reinstalls.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+VENV_STAMP := $(VENV)/.installed
+# pywrangler (package workers-py) shells out to `uv` to vendor dependencies for Pyodide.
+UV := $(VENV)/bin/uv
+UV_SPEC := uv>=0.13.4
+# pywrangler finds uv on PATH and wrangler through `npx`, which picks node_modules/.bin first.
+PYWRANGLER := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/pywrangler
+
+NODE_MODULES_STAMP := node_modules/.installed
+WRANGLER := $(CURDIR)/node_modules/.bin/wrangler
+
+# wrangler 4.87+ refuses Node older than 22.12. When the system Node is older (Debian ships 20),
+# the npm package node@22 brings a Node 22 binary into .tools/, first on PATH for every recipe.
+# This probe must run before PATH is changed below, or it would find our own Node.
+TOOLS := .tools
+NODE_VERSION := 22.23.3
+SYSTEM_NODE_OK := $(shell node -e 'const [a, b] = process.versions.node.split(".").map(Number); \
+	process.exit(a > 22 || (a === 22 && b >= 12) ? 0 : 1)' 2>/dev/null && echo yes)
+ifeq ($(SYSTEM_NODE_OK),yes)
+NODE_STAMP :=
+else
+NODE_STAMP := $(TOOLS)/.node-$(NODE_VERSION)
+export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
+endif
+
+# The local host is the top-level package `devhost`; the core `orders` lives in src/ because
+# wrangler uploads that folder, so both roots go on the path of our Python commands (only ours:
+# pywrangler drives other interpreters through uv).
+RUN_PY := PYTHONPATH=src:. $(PY)
+# wrangler's usage telemetry: off, these machines are offline and CI runs unattended.
+export WRANGLER_SEND_METRICS := false
+
+CHROMIUM := /usr/bin/chromium
+# `make test TESTS=tests/edge PYTEST_ARGS=-x` narrows a run.
+TESTS ?= tests
+PYTEST_ARGS ?=
+
+.PHONY: help install dev dev-workerd test check lint deploy chromium clean
+
+help:
+	@echo "make dev          run the local host: API on :8787, site on :8788 (offline)"
+	@echo "make test         all test tiers (installs what is missing first)"
+	@echo "make check        ruff format --check, ruff check, mypy, then make test"
+	@echo "make dev-workerd  the real edge runtime via pywrangler dev (needs the internet)"
+	@echo "make deploy       vendor deps, apply schema.sql to D1, deploy the Worker and Pages"
+	@echo "make clean        remove installed tools and caches (keeps .dev.vars and .data/)"
+
+install: $(VENV_STAMP) $(NODE_MODULES_STAMP) chromium
+
+$(VENV_STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@# setuptools leaves build metadata in src/; wrangler would upload its .txt files to the edge.
+	rm -rf src/*.egg-info
+	touch $@
+
+$(UV): $(VENV_STAMP)
+	$(PY) -m pip install --quiet '$(UV_SPEC)'
+	touch $@
+
+$(TOOLS)/.node-%:
+	npm install --prefix $(TOOLS) --no-save --no-package-lock --no-audit --no-fund node@$*
+	touch $@
+
+# npm ci wipes node_modules/ first, so the stamp is written after it.
+$(NODE_MODULES_STAMP): package.json package-lock.json $(NODE_STAMP)
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Browser tests drive Debian's Chromium (Playwright's own download does not work here). Without
+# root we cannot install it; those tests then skip and say why.
+chromium:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "note: $(CHROMIUM) is missing and we are not root: browser tests will skip"; \
+	fi
+
+# Never overwrite an existing .dev.vars: it holds the developer's own secrets.
+.dev.vars:
+	cp .dev.vars.example $@
+
+dev: $(VENV_STAMP) .dev.vars
+	$(RUN_PY) -m devhost
+
+dev-workerd: $(VENV_STAMP) $(UV) $(NODE_MODULES_STAMP)
+	$(PYWRANGLER) dev
+
+# The tool tests (tests/tools) run the pinned wrangler named by $WRANGLER.
+test: $(VENV_STAMP) $(NODE_MODULES_STAMP) chromium
+	WRANGLER="$(WRANGLER)" $(RUN_PY) -m pytest $(PYTEST_ARGS) $(TESTS)
+
+lint: $(VENV_STAMP)
+	$(PY) -m ruff format --check .
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+check: lint
+	$(MAKE) --no-print-directory test
+
+# Schema first: the new Worker may read tables the old one did not have (schema.sql only adds).
+# --branch main makes the Pages upload the production deployment whatever branch is checked out.
+deploy: $(VENV_STAMP) $(UV) $(NODE_MODULES_STAMP)
+	$(PYWRANGLER) sync
+	$(WRANGLER) d1 execute onecash --remote --yes --file schema.sql
+	$(PYWRANGLER) deploy
+	$(WRANGLER) pages deploy pages --project-name onncx --branch main
+
+# .venv-workers/ and python_modules/ are what pywrangler sync builds.
+clean:
+	rm -rf $(VENV) $(TOOLS) node_modules .venv-workers python_modules .wrangler \
+		.pytest_cache .mypy_cache .ruff_cache test-results
+	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +

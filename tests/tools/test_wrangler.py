@@ -1,0 +1,108 @@
+"""Tier 3: the real, pinned wrangler accepts our schema and our Worker configuration, offline.
+
+`make test` sets $WRANGLER to node_modules/.bin/wrangler and puts Node 22 first on PATH. Both
+commands below run without an account or the internet:
+
+- `d1 execute --local` runs schema.sql in workerd's own D1 (miniflare), the engine `--remote` uses;
+- `deploy --dry-run` reads wrangler.toml, validates the bindings and collects the Worker's modules
+  into --outdir. For a Python Worker it only gathers the .py files under the folder of `main`
+  (src/); it neither needs nor builds `python_modules/` (that is `pywrangler sync`, online, at
+  deploy), and it does not start the Python runtime, so it works here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.tools
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = ROOT / "schema.sql"
+DATABASE = "onecash"  # database_name in wrangler.toml
+
+
+def wrangler(*args: str, logs: Path) -> subprocess.CompletedProcess[str]:
+    executable = os.environ.get("WRANGLER")
+    if not executable:
+        pytest.skip("WRANGLER is not set: run `make test`, which installs the pinned wrangler")
+    env = {
+        **os.environ,
+        "WRANGLER_SEND_METRICS": "false",  # offline machines; nothing to report to
+        "WRANGLER_LOG_PATH": str(logs),  # keep debug logs out of the home folder
+        "NO_COLOR": "1",
+        "CI": "true",  # never prompt
+    }
+    result = subprocess.run(
+        [executable, *args],
+        cwd=ROOT,  # wrangler finds wrangler.toml here
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, (
+        f"wrangler {' '.join(args)} exited {result.returncode}\n"
+        f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    )
+    return result
+
+
+def declared_objects() -> set[tuple[str, str]]:
+    """(type, name) of every table, index, view and trigger that schema.sql creates."""
+    pattern = re.compile(
+        r"CREATE\s+(?:UNIQUE\s+)?(TABLE|INDEX|VIEW|TRIGGER)\s+(?:IF\s+NOT\s+EXISTS\s+)?[\"`]?(\w+)",
+        re.IGNORECASE,
+    )
+    return {(kind.lower(), name) for kind, name in pattern.findall(SCHEMA.read_text())}
+
+
+def test_schema_applies_twice_to_local_d1(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    local = ("d1", "execute", DATABASE, "--local", "--persist-to", str(state))
+
+    # The second run is what `make deploy` does to a live database on every release.
+    wrangler(*local, "--file", str(SCHEMA), logs=tmp_path)
+    wrangler(*local, "--file", str(SCHEMA), logs=tmp_path)
+
+    result = wrangler(
+        *local,
+        "--json",
+        "--command",
+        "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'",
+        logs=tmp_path,
+    )
+    [answer] = json.loads(result.stdout)
+    created = {(row["type"], row["name"]) for row in answer["results"]}
+    declared = declared_objects()
+    assert any(kind == "table" for kind, _ in declared), "schema.sql creates no table"
+    assert declared <= created, f"declared but missing in D1: {sorted(declared - created)}"
+
+
+def test_worker_configuration_builds(tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+
+    result = wrangler("deploy", "--dry-run", "--outdir", str(bundle), logs=tmp_path)
+
+    uploaded = {p.relative_to(bundle).as_posix() for p in bundle.rglob("*") if p.is_file()}
+    sources = {
+        p.relative_to(ROOT / "src").as_posix()
+        for p in (ROOT / "src").rglob("*.py")
+        if "__pycache__" not in p.parts
+    }
+    assert "entry.py" in uploaded
+    assert sources <= uploaded, f"modules left out of the bundle: {sorted(sources - uploaded)}"
+    # Only what runs at the edge is uploaded (DESIGN §1): no local-only code, and no stray files
+    # from src/ (wrangler uploads .txt and other data files there as modules too).
+    from_src = {p.name for p in (ROOT / "src").iterdir()}
+    stray = {p for p in uploaded if p.split("/")[0] in from_src and not p.endswith(".py")}
+    assert not stray, f"non-Python files from src/ in the bundle: {sorted(stray)}"
+    assert not {p for p in uploaded if p.startswith(("devhost/", "tests/"))}
+    for binding in ("env.DB", "env.KV", "env.RATE_LIMIT_ORDERS", "env.RATE_LIMIT_QUOTES"):
+        assert binding in result.stdout, f"{binding} missing from wrangler's binding list"
