@@ -117,7 +117,12 @@ class App:
         async def limited(request: Request, params: dict[str, str]) -> Response:
             limiter = self.deps.limiters.get(bucket)
             if limiter is not None:
-                retry_after = await limiter.hit(f"{bucket}:{request.client_ip}")
+                try:
+                    retry_after = await limiter.hit(f"{bucket}:{request.client_ip}")
+                except Exception:
+                    # A broken limiter must not take order-taking down with it: fail open, loudly.
+                    log.exception("rate limiter %s failed; allowing the request", bucket)
+                    retry_after = None
                 if retry_after is not None:
                     raise RateLimited(retry_after)
             return await handler(request, params)

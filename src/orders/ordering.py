@@ -11,7 +11,7 @@ from typing import Any
 
 from . import money
 from .auth import authorize_operator
-from .catalog import Catalog
+from .catalog import Catalog, Quote
 from .changes import Change, Changer, refuse_transition, webhook_row
 from .deps import Deps
 from .errors import (
@@ -61,7 +61,7 @@ class Ordering:
         return await self._create_once(key, fingerprint, body, quote)
 
     async def _create_once(
-        self, key: str, fingerprint: str, body: CreateOrderBody, quote: Any
+        self, key: str, fingerprint: str, body: CreateOrderBody, quote: Quote
     ) -> Response:
         for _ in range(REPLAY_WAIT_STEPS):
             now = self.deps.clock()
@@ -90,7 +90,9 @@ class Ordering:
             headers={"Retry-After": "2"},
         )
 
-    async def _create(self, body: CreateOrderBody, quote: Any, key: str | None = None) -> Response:
+    async def _create(
+        self, body: CreateOrderBody, quote: Quote, key: str | None = None
+    ) -> Response:
         deps = self.deps
         order_id = deps.new_id("ord")
         callback = f"{deps.settings.public_api_url}/api/ipn/{self.processor.name}"

@@ -218,3 +218,20 @@ def test_a_callback_is_answered_within_three_seconds_even_if_the_processor_stall
     retried = api.request("POST", "/api/ipn/nowpayments", raw=body,
                           headers={"x-nowpayments-sig": signature})  # fmt: skip
     assert retried.status == 200 and order(api, created["id"])["status"] == "paid"
+
+
+def test_a_repeat_deposit_tops_up_a_partial_payment_without_losing_either(
+    api: Client, nowpayments: FakeNowPayments
+) -> None:
+    created = create(api)
+    parent = created["payment"]["id"]
+    nowpayments.send_ipn(parent, "partially_paid", "0.004")
+    assert order(api, created["id"])["status"] == "partially_paid"
+
+    child = nowpayments.child_payment(parent, "0.006")
+    status, _ = nowpayments.send_ipn(child)
+    assert status == 200
+    topped = order(api, created["id"])
+    assert topped["status"] == "paid"
+    assert Decimal(topped["payment"]["received"]) == Decimal("0.01")
+    assert "repeat deposit" in topped["timeline"][-1]["note"]

@@ -134,7 +134,7 @@ class LocalHost:
         return self.process.returncode
 
     def restart(self) -> None:
-        self.stop()
+        assert self.stop() == 0, "Ctrl-C should stop the local host cleanly"
         self.start()
 
     def close(self) -> None:
