@@ -6,20 +6,17 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
 
-from . import money
 from .catalog import Catalog
 from .deps import Deps
 from .errors import (
     ApiError,
-    FieldError,
     MethodNotAllowed,
     NotFound,
     ProcessorUnavailable,
     RateLimited,
-    ValidationFailed,
 )
+from .forms import check_quote
 from .http import Request, Response, error_response, json_response
 from .ordering import Ordering
 from .payments import Payments
@@ -164,23 +161,6 @@ class App:
         return await self._limited("quotes", self._price)(request, params)
 
     async def _price(self, request: Request, params: dict[str, str]) -> Response:
-        currencies = await self.catalog.currencies()
-        problems = []
-        source = currencies.get(request.query.get("from", "").lower())
-        target = currencies.get(request.query.get("to", "").lower())
-        if source is None:
-            problems.append(FieldError("from", f"use one of {', '.join(currencies)}"))
-        if target is None:
-            problems.append(FieldError("to", f"use one of {', '.join(currencies)}"))
-        if source and target and source.code == target.code:
-            problems.append(FieldError("to", "must differ from from"))
-        amount = Decimal(0)
-        try:
-            amount = money.parse_amount(request.query.get("amount", ""))
-        except money.NotAnAmount as exc:
-            problems.append(FieldError("amount", str(exc)))
-        if problems:
-            raise ValidationFailed(problems)
-        assert source and target
+        source, target, amount = check_quote(await self.catalog.currencies(), request.query)
         quote = await self.catalog.quote(source, target, amount, "amount")
         return json_response(quote.public())

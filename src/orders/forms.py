@@ -4,6 +4,7 @@ Every problem becomes a `FieldError` naming its field; all of them are reported 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -72,31 +73,59 @@ def _field_error(error: Any) -> FieldError:
     return FieldError(field, str(error["msg"]))
 
 
-def check_order(
-    body: CreateOrderBody, currencies: dict[str, Currency]
-) -> tuple[Currency, Currency, Decimal]:
-    """The exchange's rules beyond types; returns the pair and the amount when all hold."""
-    problems: list[FieldError] = []
+Exchange = tuple[Currency | None, Currency | None, Decimal]
+
+
+def check_exchange(
+    currencies: dict[str, Currency],
+    pair: tuple[str, str],
+    amount_text: str,
+    names: tuple[str, str] = ("from_currency", "to_currency"),
+    problems: list[FieldError] | None = None,
+) -> Exchange:
+    """The pair and the amount, each problem added to `problems` under the field's `names`."""
+    problems = [] if problems is None else problems
     supported = ", ".join(currencies)
-    source = currencies.get(body.from_currency.lower())
-    target = currencies.get(body.to_currency.lower())
-    if source is None:
-        problems.append(
-            FieldError("from_currency", f"unsupported currency; use one of {supported}")
-        )
-    if target is None:
-        problems.append(FieldError("to_currency", f"unsupported currency; use one of {supported}"))
+    source, target = (currencies.get(code.lower()) for code in pair)
+    for currency, name in zip((source, target), names, strict=True):
+        if currency is None:
+            problems.append(FieldError(name, f"unsupported currency; use one of {supported}"))
     if source and target and source.code == target.code:
-        problems.append(FieldError("to_currency", "must differ from from_currency"))
+        problems.append(FieldError(names[1], f"must differ from {names[0]}"))
     amount = Decimal(0)
     try:
-        amount = money.parse_amount(body.amount)
+        amount = money.parse_amount(amount_text)
         if source and amount != money.round_down(amount, source.decimals):
             problems.append(
                 FieldError("amount", f"has more than {source.decimals} decimals for {source.code}")
             )
     except money.NotAnAmount as exc:
         problems.append(FieldError("amount", str(exc)))
+    return source, target, amount
+
+
+def check_quote(
+    currencies: dict[str, Currency], query: Mapping[str, str]
+) -> tuple[Currency, Currency, Decimal]:
+    problems: list[FieldError] = []
+    source, target, amount = check_exchange(
+        currencies, (query.get("from", ""), query.get("to", "")), query.get("amount", ""),
+        ("from", "to"), problems,
+    )  # fmt: skip
+    if problems:
+        raise ValidationFailed(problems)
+    assert source and target
+    return source, target, amount
+
+
+def check_order(
+    body: CreateOrderBody, currencies: dict[str, Currency]
+) -> tuple[Currency, Currency, Decimal]:
+    """The exchange's rules beyond types; returns the pair and the amount when all hold."""
+    problems: list[FieldError] = []
+    source, target, amount = check_exchange(
+        currencies, (body.from_currency, body.to_currency), body.amount, problems=problems
+    )
     if target:
         if not target.address_ok(body.payout_address):
             problems.append(FieldError("payout_address", f"is not a valid {target.name} address"))
