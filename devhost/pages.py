@@ -58,11 +58,22 @@ def site(pages_dir: Path, api_base: str, sandbox: bool) -> web.Application:
             or not target.is_file()
             or target.name.startswith("_")
         ):
+            missing = pages_dir / "404.html"  # what Cloudflare Pages serves for an unknown path
+            if missing.is_file():
+                return web.Response(
+                    status=404, body=missing.read_bytes(), content_type="text/html",
+                    charset="utf-8", headers=headers_for(path),
+                )  # fmt: skip
             return web.Response(status=404, text="Not found", headers=headers_for(path))
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if target.suffix == ".js":
             kind = "text/javascript"
-        return web.Response(body=target.read_bytes(), content_type=kind, headers=headers_for(path))
+        charset = (
+            "utf-8" if kind.startswith("text/") or kind.endswith(("json", "svg+xml")) else None
+        )
+        return web.Response(
+            body=target.read_bytes(), content_type=kind, charset=charset, headers=headers_for(path)
+        )
 
     app = web.Application()
     app.router.add_get("/{tail:.*}", serve)

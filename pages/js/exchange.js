@@ -1,0 +1,386 @@
+// The exchange form (index.html): currencies, a live quote, checks as you type, and one order
+// per attempt. Checks here only help the person; the API decides and its field errors are shown
+// next to the fields they name.
+import { ApiError, createOrder, getCurrencies, getQuote } from "./api.js";
+import {
+  FIELDS, addressProblem, amountProblem, apiProblems, normalizeAmount, prepareCurrency, problems,
+  sentence, upper,
+} from "./checks.js";
+import { isDecimal } from "./decimal.js";
+
+const $ = (id) => document.getElementById(id);
+const form = $("exchange");
+const fromSelect = $("from_currency");
+const toSelect = $("to_currency");
+const amountInput = $("amount");
+const payoutInput = $("payout_address");
+const extraInput = $("payout_extra_id");
+const refundInput = $("refund_address");
+const emailInput = $("email");
+const submitButton = $("submit");
+
+const OPTIONAL_FIELDS = new Set(["refund_address", "email"]);
+const QUOTE_DELAY_MS = 350;
+
+/** code -> currency from the API, with its patterns compiled once. */
+const currencies = new Map();
+let quoteTimer = null;
+let quoteController = null;
+let quoteExpiryTimer = null;
+let attempt = null;
+let inFlight = false;
+
+// ---- currencies ---------------------------------------------------------------------------
+
+function nameOf(code) {
+  const currency = currencies.get(code);
+  return currency ? currency.name : upper(code);
+}
+
+function fillSelect(select, selected) {
+  const options = [...currencies.values()].map((currency) => {
+    const option = document.createElement("option");
+    option.value = currency.code;
+    option.textContent = `${upper(currency.code)} — ${currency.name}`;
+    return option;
+  });
+  select.replaceChildren(...options);
+  select.value = selected;
+  select.disabled = false;
+}
+
+async function loadCurrencies() {
+  hideAlert();
+  try {
+    const list = await getCurrencies();
+    for (const currency of list) {
+      currencies.set(currency.code, prepareCurrency(currency));
+    }
+  } catch (error) {
+    showAlert(messageOf(error), { retry: loadCurrencies, retryLabel: "Load the currencies again" });
+    return;
+  }
+  const codes = [...currencies.keys()];
+  if (codes.length < 2) {
+    showAlert("No currencies can be exchanged right now. Please come back later.");
+    return;
+  }
+  const wanted = new URLSearchParams(location.search);
+  const from = pick(wanted.get("from"), ["btc"], codes, null);
+  const to = pick(wanted.get("to"), ["usdttrc20", "eth", "usdterc20"], codes, from);
+  fillSelect(fromSelect, from);
+  fillSelect(toSelect, to);
+  previous = { from, to };
+  const amount = wanted.get("amount");
+  if (amount && isDecimal(amount)) amountInput.value = amount;
+  currencyChanged();
+}
+
+function pick(requested, preferred, codes, avoid) {
+  for (const code of [requested, ...preferred, ...codes]) {
+    if (code && code !== avoid && currencies.has(code)) return code;
+  }
+  return codes[0];
+}
+
+// ---- field messages -----------------------------------------------------------------------
+
+function showFieldError(name, message) {
+  const input = $(name);
+  const box = $(`${name}-error`);
+  if (OPTIONAL_FIELDS.has(name)) $("optional").open = true;
+  if (name === "payout_extra_id") $("extra-id-field").hidden = false;
+  if (name === "payout_address") $("payout_address-check").textContent = "";
+  box.textContent = message;
+  box.hidden = false;
+  input.setAttribute("aria-invalid", "true");
+}
+
+function clearFieldError(name) {
+  const box = $(`${name}-error`);
+  box.textContent = "";
+  box.hidden = true;
+  $(name).removeAttribute("aria-invalid");
+}
+
+function showAlert(message, { retry = null, retryLabel = "Try again", focus = false } = {}) {
+  const alert = $("form-alert");
+  const text = document.createElement("p");
+  text.textContent = message;
+  const parts = [text];
+  if (retry) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary";
+    button.textContent = retryLabel;
+    button.addEventListener("click", retry, { once: true });
+    parts.push(button);
+  }
+  alert.replaceChildren(...parts);
+  alert.hidden = false;
+  if (focus) alert.focus();
+}
+
+function hideAlert() {
+  const alert = $("form-alert");
+  alert.hidden = true;
+  alert.replaceChildren();
+}
+
+function messageOf(error) {
+  if (!(error instanceof ApiError)) return "Something went wrong on this page. Please reload it.";
+  if (error.code === "rate_limited") {
+    const wait = error.retryAfter ? ` Please wait ${error.retryAfter} seconds and` : " Please wait a moment and";
+    return `Too many attempts from your connection.${wait} try again.`;
+  }
+  if (error.code === "processor_unavailable") {
+    return `${error.message} No order was created and nothing was charged.`;
+  }
+  return error.message;
+}
+
+function readBody() {
+  const to = toSelect.value;
+  const needsExtra = Boolean(currencies.get(to)?.needs_extra_id);
+  const optional = (input) => input.value.trim() || null;
+  return {
+    from_currency: fromSelect.value,
+    to_currency: to,
+    amount: normalizeAmount(amountInput.value),
+    payout_address: payoutInput.value.trim(),
+    payout_extra_id: needsExtra ? optional(extraInput) : null,
+    refund_address: optional(refundInput),
+    email: optional(emailInput),
+  };
+}
+
+// ---- live feedback ------------------------------------------------------------------------
+
+function checkPayoutAsYouType() {
+  const hint = $("payout_address-check");
+  const address = payoutInput.value.trim();
+  const code = toSelect.value;
+  hint.classList.remove("ok", "warn");
+  if (!address) {
+    hint.textContent = "Where we send what you get.";
+  } else if (addressProblem(address, currencies.get(code), true)) {
+    hint.textContent = `Not a valid ${nameOf(code)} address yet.`;
+    hint.classList.add("warn");
+  } else {
+    hint.textContent = `Looks like a valid ${nameOf(code)} address.`;
+    hint.classList.add("ok");
+  }
+}
+
+function currencyChanged() {
+  const from = fromSelect.value;
+  const to = toSelect.value;
+  const target = currencies.get(to);
+  $("amount-unit").textContent = upper(from);
+  $("payout-name").textContent = nameOf(to);
+  $("refund-name").textContent = nameOf(from);
+  const min = currencies.get(from)?.min_amount;
+  $("amount-hint").textContent = min ? `Minimum ${min} ${upper(from)}.` : "";
+  $("extra-id-field").hidden = !target?.needs_extra_id;
+  extraInput.required = Boolean(target?.needs_extra_id);
+  for (const name of ["from_currency", "to_currency", "payout_address", "payout_extra_id", "refund_address"]) {
+    clearFieldError(name);
+  }
+  checkPayoutAsYouType();
+  scheduleQuote(0);
+}
+
+let previous = { from: "", to: "" };
+function keepDifferent(changed) {
+  // Picking the other side's currency swaps the two instead of making an impossible pair.
+  if (fromSelect.value === toSelect.value) {
+    if (changed === fromSelect) toSelect.value = previous.from;
+    else fromSelect.value = previous.to;
+  }
+  previous = { from: fromSelect.value, to: toSelect.value };
+  currencyChanged();
+}
+
+// ---- quote --------------------------------------------------------------------------------
+
+function quoteState(text) {
+  $("quote-state").textContent = text;
+  $("quote-state").hidden = false;
+  $("quote-details").hidden = true;
+  stopQuoteExpiry();
+}
+
+function scheduleQuote(delay = QUOTE_DELAY_MS) {
+  clearTimeout(quoteTimer);
+  quoteController?.abort();
+  quoteTimer = setTimeout(fetchQuote, delay);
+}
+
+async function fetchQuote() {
+  const from = fromSelect.value;
+  const to = toSelect.value;
+  const amount = normalizeAmount(amountInput.value);
+  if (!from || !to || from === to) return;
+  if (!amount) {
+    quoteState("Enter an amount to see what you get.");
+    return;
+  }
+  const problem = amountProblem(amount, currencies.get(from));
+  if (problem) {
+    quoteState(problem);
+    return;
+  }
+  const controller = new AbortController();
+  quoteController = controller;
+  $("quote").setAttribute("aria-busy", "true");
+  try {
+    renderQuote(await getQuote(from, to, amount, controller.signal));
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    const detail = error instanceof ApiError ? error.details.find((d) => d.field === "amount") : null;
+    quoteState(detail ? sentence("amount", String(detail.message)) : messageOf(error));
+  } finally {
+    if (quoteController === controller) $("quote").removeAttribute("aria-busy");
+  }
+}
+
+function renderQuote(quote) {
+  const from = upper(quote.from?.currency ?? fromSelect.value);
+  const to = upper(quote.to?.currency ?? toSelect.value);
+  $("quote-receive").textContent = `${quote.to?.amount ?? "—"} ${to}`;
+  $("quote-rate").textContent = `1 ${from} = ${quote.rate} ${to}`;
+  $("quote-fee").textContent = `${quote.fee_percent} %`;
+  $("quote-min").textContent = quote.min_amount ? `${quote.min_amount} ${from}` : "—";
+  $("quote-state").hidden = true;
+  $("quote-details").hidden = false;
+  startQuoteExpiry(quote.expires_at);
+}
+
+function startQuoteExpiry(expiresAt) {
+  stopQuoteExpiry();
+  const end = Date.parse(expiresAt);
+  if (!Number.isFinite(end)) return;
+  const line = $("quote-expiry");
+  const tick = () => {
+    const seconds = Math.round((end - Date.now()) / 1000);
+    if (seconds <= 0) {
+      stopQuoteExpiry();
+      fetchQuote();
+      return;
+    }
+    const minutes = Math.floor(seconds / 60);
+    line.textContent = `Quote refreshes in ${minutes}:${String(seconds % 60).padStart(2, "0")}. The rate is fixed when you create the order.`;
+  };
+  tick();
+  line.hidden = false;
+  quoteExpiryTimer = setInterval(tick, 1000);
+}
+
+function stopQuoteExpiry() {
+  clearInterval(quoteExpiryTimer);
+  quoteExpiryTimer = null;
+  $("quote-expiry").hidden = true;
+}
+
+// ---- submit -------------------------------------------------------------------------------
+
+function idempotencyKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function setBusy(busy) {
+  inFlight = busy;
+  $("form-body").disabled = busy;
+  submitButton.disabled = busy;
+  submitButton.classList.toggle("busy", busy);
+  submitButton.textContent = busy ? "Creating your order…" : "Create exchange";
+  form.setAttribute("aria-busy", String(busy));
+  $("submit-status").textContent = busy ? "Creating your order and its deposit address…" : "";
+}
+
+function showProblems(found, summary) {
+  for (const { field, message } of found) showFieldError(field, message);
+  const count = found.length;
+  showAlert(summary ?? (count === 1 ? "Please correct the field marked below." : `Please correct the ${count} fields marked below.`));
+  $(found[0].field).focus();
+}
+
+async function submit(event) {
+  event.preventDefault();
+  if (inFlight) return;
+  hideAlert();
+  for (const name of FIELDS) clearFieldError(name);
+  const body = readBody();
+  const found = problems(body, currencies);
+  if (found.length) {
+    showProblems(found);
+    return;
+  }
+  // Same body, same key: a retry after a lost answer returns the first order instead of a second.
+  const serialized = JSON.stringify(body);
+  if (!attempt || attempt.body !== serialized) attempt = { body: serialized, key: idempotencyKey() };
+  setBusy(true);
+  let order;
+  try {
+    order = await createOrder(body, attempt.key);
+  } catch (error) {
+    setBusy(false);
+    showSubmitError(error);
+    return;
+  }
+  attempt = null;
+  $("submit-status").textContent = "Order created. Opening the payment page…";
+  location.assign(`payment.html?id=${encodeURIComponent(order.id)}`);
+}
+
+function showSubmitError(error) {
+  if (error instanceof ApiError && error.code === "validation_error") {
+    const found = apiProblems(error.details);
+    if (found.length) {
+      showProblems(found);
+      return;
+    }
+  }
+  const reference = error instanceof ApiError && error.requestId ? ` (reference ${error.requestId})` : "";
+  showAlert(`${messageOf(error)}${reference}`, { focus: true });
+}
+
+// ---- wiring -------------------------------------------------------------------------------
+
+fromSelect.addEventListener("change", () => keepDifferent(fromSelect));
+toSelect.addEventListener("change", () => keepDifferent(toSelect));
+fromSelect.addEventListener("focus", () => { previous = { from: fromSelect.value, to: toSelect.value }; });
+toSelect.addEventListener("focus", () => { previous = { from: fromSelect.value, to: toSelect.value }; });
+$("swap").addEventListener("click", () => {
+  const from = fromSelect.value;
+  fromSelect.value = toSelect.value;
+  toSelect.value = from;
+  previous = { from: fromSelect.value, to: toSelect.value };
+  currencyChanged();
+});
+amountInput.addEventListener("input", () => {
+  clearFieldError("amount");
+  scheduleQuote();
+});
+payoutInput.addEventListener("input", () => {
+  clearFieldError("payout_address");
+  checkPayoutAsYouType();
+});
+payoutInput.addEventListener("blur", (event) => {
+  // Leaving for the submit button: submit reports it, and a message appearing now would move the
+  // button away from under the pointer before the click lands.
+  if (event.relatedTarget === submitButton) return;
+  const problem = addressProblem(payoutInput.value.trim(), currencies.get(toSelect.value), false);
+  if (problem) showFieldError("payout_address", problem);
+});
+for (const input of [extraInput, refundInput, emailInput]) {
+  input.addEventListener("input", () => clearFieldError(input.id));
+}
+form.addEventListener("submit", submit);
+// Back from the payment page the browser may restore this page as it was when it left: busy.
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) setBusy(false);
+});
+
+loadCurrencies();
