@@ -45,7 +45,7 @@ class App:
         self._handlers: dict[str, Handler] = {
             "health": self._health,
             "currencies": self._currencies,
-            "quote": self._quote,
+            "quote": self._limited("quotes", self._quote),
             "create_order": self._limited("orders", lambda r, p: self.ordering.create(r)),
             "get_order": lambda r, p: self.ordering.get(r, p["id"]),
             "update_order": lambda r, p: self.ordering.update(r, p["id"]),
@@ -77,7 +77,8 @@ class App:
         response.headers["X-Request-Id"] = request_id
         response.headers.setdefault("Cache-Control", "no-store")
         self._cors(request, response)
-        if response.status >= 200 and request.method in ("POST", "PUT"):
+        if 200 <= response.status < 300 and request.method in ("POST", "PUT"):
+            # A write may have queued webhook events: deliver them once the answer is out.
             response.background.append(self.webhooks.deliver_due)
         if request.method == "HEAD":
             response.body = b""
@@ -158,9 +159,6 @@ class App:
         return json_response({"currencies": [c.public() for c in currencies.values()]})
 
     async def _quote(self, request: Request, params: dict[str, str]) -> Response:
-        return await self._limited("quotes", self._price)(request, params)
-
-    async def _price(self, request: Request, params: dict[str, str]) -> Response:
         source, target, amount = check_quote(await self.catalog.currencies(), request.query)
         quote = await self.catalog.quote(source, target, amount, "amount")
         return json_response(quote.public())

@@ -29,6 +29,7 @@ RETRY_DELAYS: tuple[int, ...] = (30, 120, 600, 1800, 3600, 10800, 21600, 43200, 
 JITTER = 0.1  # ±10%, so a receiver coming back is not hit by every queue at once
 CLAIM_FOR = timedelta(seconds=60)
 BATCH_LIMIT = 50
+AFTER_RESPONSE_LIMIT = 5
 
 
 class Outcome(Enum):
@@ -83,7 +84,12 @@ class Webhooks:
         self.deps = deps
 
     async def deliver_due(self) -> None:
-        await self.deliver_due_count()
+        """After a response (waitUntil): a small batch, so it ends well inside the runtime's
+        grace period; the cron entry picks up the rest. Never raises: nobody is listening."""
+        try:
+            await self.deliver_due_count(AFTER_RESPONSE_LIMIT)
+        except Exception:
+            log.exception("webhook delivery after the response failed; cron retries")
 
     async def deliver_due_count(self, limit: int = BATCH_LIMIT) -> int:
         """Delivers what is due, oldest first and in order per order; returns attempts made."""
