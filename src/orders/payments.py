@@ -62,7 +62,7 @@ class Payments:
             raise ValidationFailed([FieldError("payment_status", "unknown payment status")])
         receipt = f"{status}:{money.to_text(money.from_processor(body.get('actually_paid')))}"
         now = timestamp(self.deps.clock())
-        if not await self._is_new(payment_id, receipt):
+        if await self.receipts.seen(self.processor.name, payment_id, receipt):
             return json_response({"ok": True, "duplicate": True})
         try:
             payment = await self.processor.get_payment(payment_id)
@@ -90,17 +90,6 @@ class Payments:
         result = await Changer(self.deps, currencies).change(order_id, lambda o: settle(o, payment))
         await self.store.touch_seen(order_id, timestamp(self.deps.clock()))
         return result
-
-    async def _is_new(self, payment_id: str, receipt: str) -> bool:
-        row = (
-            await self.deps.db.prepare(
-                "SELECT 1 AS seen FROM processor_receipts WHERE processor = ? AND payment_id = ? "
-                "AND payment_status = ?"
-            )
-            .bind(self.processor.name, payment_id, receipt)
-            .first()
-        )
-        return row is None
 
     async def _order_for(self, payment: Payment, claimed_order_id: str) -> Order | None:
         # The processor's own record names the order; the callback's claim is only a fallback.
@@ -161,23 +150,16 @@ class Payments:
 
     async def expire_due(self) -> int:
         """Moves `awaiting_payment` orders past their window to `expired`, a bounded batch."""
-        now = self.deps.clock()
-        due = await self.store.open_orders(
-            (Status.AWAITING_PAYMENT.value,),
-            time_column="expires_at",
-            before=timestamp(now + timedelta(seconds=1)),
-            limit=EXPIRE_BATCH,
-        )
-        currencies = await self.catalog.currencies()
-        changer = Changer(self.deps, currencies)
+        now = timestamp(self.deps.clock())
+
+        def decide(order: Order) -> Change | None:
+            if order.status is Status.AWAITING_PAYMENT and order.expires_at <= now:
+                return Change(Status.EXPIRED, Source.SCHEDULER, "the payment window ended")
+            return None
+
+        changer = Changer(self.deps, await self.catalog.currencies())
         expired = 0
-        for order_id in due:
-
-            def decide(order: Order) -> Change | None:
-                if order.status is Status.AWAITING_PAYMENT and order.expires_at <= timestamp(now):
-                    return Change(Status.EXPIRED, Source.SCHEDULER, "the payment window ended")
-                return None
-
+        for order_id in await self.store.due_to_expire(now, EXPIRE_BATCH):
             _, changed = await changer.change(order_id, decide)
             expired += changed
         return expired
@@ -186,29 +168,25 @@ class Payments:
         """Asks the processor about open orders it has been quiet about: a missed callback is
         never a lost payment. Returns how many orders it asked about."""
         now = self.deps.clock()
-        quiet_since = timestamp(now - RECONCILE_AFTER)
-        statuses = (*(s.value for s in OPEN_FOR_PAYMENT), Status.EXPIRED.value)
-        marks = ", ".join("?" for _ in statuses)
-        rows = await self.deps.db.prepare(
-            f"SELECT id, payment_id FROM orders WHERE status IN ({marks}) "
-            "AND processor_seen_at < ? AND processor = ? AND expires_at > ? "
-            "ORDER BY processor_seen_at LIMIT ?"
-        ).bind(
-            *statuses, quiet_since, self.processor.name,
-            timestamp(now - LATE_PAYMENT_HORIZON), RECONCILE_BATCH,
-        ).all()  # fmt: skip
+        quiet = await self.store.quiet(
+            self.processor.name,
+            (*(s.value for s in OPEN_FOR_PAYMENT), Status.EXPIRED.value),
+            quiet_since=timestamp(now - RECONCILE_AFTER),
+            expired_after=timestamp(now - LATE_PAYMENT_HORIZON),
+            limit=RECONCILE_BATCH,
+        )
         asked = 0
-        for row in rows.get("results") or []:
+        for order_id, payment_id in quiet:
             try:
-                payment = await self.processor.get_payment(row["payment_id"])
+                payment = await self.processor.get_payment(payment_id)
             except ProcessorError as exc:
                 log.warning("reconcile: processor unavailable (%s); next run retries", exc.message)
                 break
             asked += 1
             if payment is None:
-                await self.store.touch_seen(row["id"], timestamp(now))
+                await self.store.touch_seen(order_id, timestamp(now))
                 continue
-            await self.apply(row["id"], payment)
+            await self.apply(order_id, payment)
         return asked
 
 

@@ -65,21 +65,39 @@ class OrderStore:
         )
         return Order.from_row(row, tuple(Event(**e) for e in events.get("results") or []))
 
-    async def open_orders(
-        self, statuses: tuple[str, ...], *, time_column: str, before: str, limit: int
-    ) -> list[str]:
-        """Ids of orders in `statuses` whose `time_column` is before `before`, oldest first."""
-        assert time_column in ("expires_at", "processor_seen_at")
-        marks = ", ".join("?" for _ in statuses)
+    async def due_to_expire(self, now: str, limit: int) -> list[str]:
+        """`awaiting_payment` orders whose window has ended, oldest first."""
         result = (
             await self.db.prepare(
-                f"SELECT id FROM orders WHERE status IN ({marks}) AND {time_column} < ? "
-                f"ORDER BY {time_column} LIMIT ?"
+                "SELECT id FROM orders WHERE status = 'awaiting_payment' AND expires_at <= ? "
+                "ORDER BY expires_at LIMIT ?"
             )
-            .bind(*statuses, before, limit)
+            .bind(now, limit)
             .all()
         )
         return [r["id"] for r in result.get("results") or []]
+
+    async def quiet(
+        self,
+        processor: str,
+        statuses: tuple[str, ...],
+        quiet_since: str,
+        expired_after: str,
+        limit: int,
+    ) -> list[tuple[str, str]]:
+        """(order id, payment id) of orders in `statuses` the processor has not mentioned since
+        `quiet_since`, whose window ended after `expired_after`; the longest quiet first."""
+        marks = ", ".join("?" for _ in statuses)
+        result = (
+            await self.db.prepare(
+                f"SELECT id, payment_id FROM orders WHERE status IN ({marks}) "
+                "AND processor_seen_at < ? AND processor = ? AND expires_at > ? "
+                "ORDER BY processor_seen_at LIMIT ?"
+            )
+            .bind(*statuses, quiet_since, processor, expired_after, limit)
+            .all()
+        )
+        return [(r["id"], r["payment_id"]) for r in result.get("results") or []]
 
     def insert(self, order: Order, event: Event, outbox: OutboxRow) -> list[Statement]:
         row = order.row()
@@ -198,6 +216,17 @@ class ReceiptStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    async def seen(self, processor: str, payment_id: str, status: str) -> bool:
+        row = (
+            await self.db.prepare(
+                "SELECT 1 AS seen FROM processor_receipts WHERE processor = ? AND payment_id = ? "
+                "AND payment_status = ?"
+            )
+            .bind(processor, payment_id, status)
+            .first()
+        )
+        return row is not None
 
     async def record(
         self, processor: str, payment_id: str, status: str, order_id: str | None, at: str, body: str
