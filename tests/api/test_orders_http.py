@@ -234,3 +234,21 @@ def test_an_order_survives_a_restart_of_the_local_host() -> None:
         h.restart()
         again = h.client().request("GET", f"/api/order/{order['id']}")
         assert again.status == 200 and again.json == order
+
+
+def test_without_an_admin_token_operator_updates_are_off_not_open() -> None:
+    with local_host(ADMIN_TOKEN="") as h:
+        api = h.client()
+        order = create(api)
+        for headers in ({}, {"Authorization": "Bearer "}, {"Authorization": "Bearer anything"}):
+            reply = api.request(
+                "PUT", f"/api/order/{order['id']}", {"status": "cancelled"}, headers=headers
+            )
+            assert reply.status == 503 and reply.json["error"]["code"] == "service_unavailable"
+            assert "ADMIN_TOKEN" in reply.json["error"]["message"]
+        assert api.request("GET", f"/api/order/{order['id']}").json["status"] == "awaiting_payment"
+
+
+def test_head_answers_like_get_without_a_body(api: Client) -> None:
+    reply = api.request("HEAD", "/health")
+    assert reply.status == 200 and reply.body == b"" and reply.headers["X-Request-Id"]

@@ -117,3 +117,20 @@ async def test_a_callback_for_an_unknown_payment_is_acknowledged_and_ignored() -
     reply = await harness.call("POST", "/api/ipn/nowpayments", raw=body,
                                headers={"x-nowpayments-sig": signature})  # fmt: skip
     assert reply.status == 200 and reply.json["ignored"] == "unknown payment"
+
+
+async def test_currencies_minimums_and_estimates_are_served_from_kv_until_they_expire() -> None:
+    harness = nowpayments()
+    harness.outbound.answer = answers(CURRENCIES, MIN_BTC, MIN_USDT, MIN_BTC, ESTIMATE)
+    quote = "/api/quote?from=btc&to=usdttrc20&amount=0.01"
+    first = await harness.call("GET", quote)
+    asked = len(harness.outbound.sent)
+    again = await harness.call("GET", quote)
+    assert again.json["to"] == first.json["to"] and len(harness.outbound.sent) == asked
+
+    harness.clock.advance(minutes=2)  # estimates live a minute; currencies and minimums longer
+    harness.outbound.answer = answers(ESTIMATE)
+    await harness.call("GET", quote)
+    assert [r.url.split("?")[0].rsplit("/", 1)[-1] for r in harness.outbound.sent[asked:]] == [
+        "estimate"
+    ]
