@@ -13,11 +13,12 @@ from .errors import (
     ApiError,
     MethodNotAllowed,
     NotFound,
+    PayloadTooLarge,
     ProcessorUnavailable,
     RateLimited,
 )
 from .forms import check_quote
-from .http import Request, Response, error_response, json_response
+from .http import MAX_BODY_BYTES, Request, Response, error_response, json_response
 from .ordering import Ordering
 from .payments import Payments
 from .processor import Processor, ProcessorError
@@ -103,6 +104,8 @@ class App:
     async def _dispatch(self, request: Request) -> Response:
         if request.method == "OPTIONS":
             return Response(204)
+        if len(request.body) > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
         found = resolve(request.method, request.path)
         if found.match is Match.NONE:
             raise NotFound(f"There is nothing at {request.path}.")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .errors import ApiError, InvalidJson, PayloadTooLarge, ServiceUnavailable
+from .errors import ApiError, InvalidJson, ServiceUnavailable
 
 JSON_TYPE = "application/json; charset=utf-8"
 MAX_BODY_BYTES = 16 * 1024
@@ -45,8 +45,6 @@ class Request:
     def json(self) -> Any:
         """The body parsed as JSON. Fractions parse as `Decimal`, so no binary float ever
         touches money (the models still insist that amounts arrive as strings)."""
-        if len(self.body) > MAX_BODY_BYTES:
-            raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
         try:
             return json.loads(self.body.decode("utf-8"), parse_float=Decimal)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:

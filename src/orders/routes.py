@@ -4,7 +4,7 @@ names a route but not that method (405 with `Allow`), or names nothing (404)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 
@@ -17,22 +17,13 @@ class Match(Enum):
 @dataclass(frozen=True)
 class Route:
     method: str
-    pattern: str  # "/api/order/{id}"
+    pattern: str  # "/api/order/{id}": each {name} matches one path segment
     name: str
+    regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
-    @property
-    def regex(self) -> re.Pattern[str]:
-        return _compile(self.pattern)
-
-
-_compiled: dict[str, re.Pattern[str]] = {}
-
-
-def _compile(pattern: str) -> re.Pattern[str]:
-    if pattern not in _compiled:
-        source = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern)
-        _compiled[pattern] = re.compile(f"^{source}$")
-    return _compiled[pattern]
+    def __post_init__(self) -> None:
+        source = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.pattern)
+        object.__setattr__(self, "regex", re.compile(f"^{source}$"))
 
 
 ROUTES: tuple[Route, ...] = (
