@@ -172,6 +172,7 @@ class Webhooks:
         status: int | None = None
         error: str | None = None
         retry_after = None
+        # A measurement for the operator's log, not a decision, so real elapsed time is right here.
         clock_start = time.monotonic()
         try:
             response = await deps.send(request)
