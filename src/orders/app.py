@@ -42,7 +42,7 @@ class App:
         self.catalog = Catalog(deps, self.processor)
         self.ordering = Ordering(deps, self.processor, self.catalog)
         self.webhooks = Webhooks(deps)
-        self.payments = Payments(deps, self.processor, self.catalog)
+        self.payments = Payments(deps, self.processor)
         self._handlers: dict[str, Handler] = {
             "health": self._health,
             "currencies": self._currencies,

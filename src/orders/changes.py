@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .currencies import Currency
 from .deps import Deps
 from .errors import InvalidTransition, NotFound, VersionConflict
 from .lifecycle import Source, Status, allowed_next, can_move
@@ -36,14 +35,11 @@ def refuse_transition(order: Order, target: Status) -> InvalidTransition:
     allowed = ", ".join(nexts) if nexts else "none (it is final)"
     return InvalidTransition(
         f"An order that is {order.status.value} cannot become {target.value}; "
-        f"allowed next: {allowed}.",
-        details=[],
+        f"allowed next: {allowed}."
     )
 
 
-def webhook_row(
-    deps: Deps, order: Order, currency: Currency | None, kind: str | None = None
-) -> OutboxRow:
+def webhook_row(deps: Deps, order: Order, kind: str | None = None) -> OutboxRow:
     """The `order.<status>` event (or `kind`), with the order as it is after the change."""
     event_id = deps.new_id("evt")
     created_at = timestamp(deps.clock())
@@ -52,17 +48,16 @@ def webhook_row(
         "id": event_id,
         "type": event_type,
         "created_at": created_at,
-        "data": {"order": order.public(currency)},
+        "data": {"order": order.public()},
     }
     payload = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     return OutboxRow(event_id, order.id, event_type, payload, created_at)
 
 
 class Changer:
-    def __init__(self, deps: Deps, currencies: dict[str, Currency]) -> None:
+    def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.store = OrderStore(deps.db)
-        self.currencies = currencies
 
     async def change(
         self, order_id: str, decide: Decide, *, expected_version: int | None = None
@@ -82,11 +77,7 @@ class Changer:
             if change is None:
                 return before, False
             after, event = self._evolve(before, change)
-            outbox = (
-                webhook_row(self.deps, after, self.currencies.get(after.pay_currency))
-                if event
-                else None
-            )
+            outbox = webhook_row(self.deps, after) if event else None
             if await self.store.apply(before, after, event, outbox):
                 return after, True
             if expected_version is not None:

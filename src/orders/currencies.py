@@ -42,13 +42,6 @@ class Currency:
             or re.fullmatch(self.extra_id_pattern, extra_id) is not None
         )
 
-    def payment_uri(self, address: str, amount: Decimal, extra_id: str | None) -> str:
-        scheme = URI_SCHEMES.get(self.code, self.code)
-        uri = f"{scheme}:{address}?amount={money.to_text(amount)}"
-        if extra_id:
-            uri += f"&dt={extra_id}" if self.code == "xrp" else f"&memo={extra_id}"
-        return uri
-
     def public(self) -> dict[str, Any]:
         return {
             "code": self.code,
@@ -83,3 +76,11 @@ def _anchored(pattern: str) -> str:
     if pattern.startswith("^") and pattern.endswith("$"):
         return pattern
     return f"^(?:{pattern})$"
+
+
+def payment_uri(code: str, address: str, amount: Decimal, extra_id: str | None) -> str:
+    """What a wallet scans: `bitcoin:<address>?amount=0.01`, with the memo or tag when needed."""
+    uri = f"{URI_SCHEMES.get(code, code)}:{address}?amount={money.to_text(amount)}"
+    if extra_id:
+        uri += f"&dt={extra_id}" if code == "xrp" else f"&memo={extra_id}"
+    return uri

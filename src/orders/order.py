@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from . import money
-from .currencies import Currency
+from .currencies import payment_uri
 from .lifecycle import Status
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -94,13 +93,10 @@ class Order:
     def received(self) -> Decimal:
         return Decimal(self.received_amount)
 
-    def public(self, currency: Currency | None) -> dict[str, Any]:
+    def public(self) -> dict[str, Any]:
         """The order as SPEC §3 shows it; the email is masked in every public response."""
-        amount = Decimal(self.pay_amount)
-        uri = (
-            currency.payment_uri(self.pay_address, amount, self.pay_extra_id)
-            if currency
-            else f"{self.pay_currency}:{self.pay_address}?amount={money.to_text(amount)}"
+        uri = payment_uri(
+            self.pay_currency, self.pay_address, Decimal(self.pay_amount), self.pay_extra_id
         )
         return {
             "id": self.id,

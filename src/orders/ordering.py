@@ -146,12 +146,9 @@ class Ordering:
             change_id=deps.tokens(12),
             events=(event,),
         )
-        currency = quote.from_currency
-        response = _order_response(order, currency, 201)
+        response = _order_response(order, 201)
         response.headers["Location"] = f"/api/order/{order.id}"
-        statements = self.store.insert(
-            order, event, webhook_row(deps, order, currency, "order.created")
-        )
+        statements = self.store.insert(order, event, webhook_row(deps, order, "order.created"))
         if key is not None:
             statements.append(self.keys.complete(key, order.id, 201, response.body.decode("utf-8")))
         await deps.db.batch(statements)
@@ -161,8 +158,7 @@ class Ordering:
         order = await self._load(order_id)
         if _etag_matches(request.headers.get("if-none-match"), order.etag):
             return Response(304, b"", {"ETag": order.etag})
-        currencies = await self.catalog.currencies()
-        return _order_response(order, currencies.get(order.pay_currency), 200)
+        return _order_response(order, 200)
 
     async def update(self, request: Request, order_id: str) -> Response:
         authorize_operator(self.deps.settings.admin_token, request.headers.get("authorization"))
@@ -192,11 +188,8 @@ class Ordering:
             fields = {"payout_tx_hash": body.payout_tx_hash} if body.payout_tx_hash else {}
             return Change(target, Source.OPERATOR, body.note, fields)
 
-        currencies = await self.catalog.currencies()
-        changed, _ = await Changer(self.deps, currencies).change(
-            order_id, decide, expected_version=expected
-        )
-        return _order_response(changed, currencies.get(changed.pay_currency), 200)
+        changed, _ = await Changer(self.deps).change(order_id, decide, expected_version=expected)
+        return _order_response(changed, 200)
 
     async def _load(self, order_id: str) -> Order:
         order = await self.store.get(order_id) if order_id.startswith("ord_") else None
@@ -213,8 +206,8 @@ def _etag_matches(header: str | None, etag: str) -> bool:
     return "*" in tags or any(t.removeprefix("W/") == bare for t in tags)
 
 
-def _order_response(order: Order, currency: Any, status: int) -> Response:
-    return json_response(order.public(currency), status, {"ETag": order.etag})
+def _order_response(order: Order, status: int) -> Response:
+    return json_response(order.public(), status, {"ETag": order.etag})
 
 
 def _replay(held: dict[str, Any]) -> Response:

@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 from . import ipn_signature, money
-from .catalog import Catalog
 from .changes import Change, Changer
 from .deps import Deps
 from .errors import FieldError, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
@@ -36,10 +35,9 @@ RECONCILE_BATCH = 20
 
 
 class Payments:
-    def __init__(self, deps: Deps, processor: Processor, catalog: Catalog) -> None:
+    def __init__(self, deps: Deps, processor: Processor) -> None:
         self.deps = deps
         self.processor = processor
-        self.catalog = catalog
         self.store = OrderStore(deps.db)
         self.receipts = ReceiptStore(deps.db)
 
@@ -86,8 +84,7 @@ class Payments:
         return json_response({"ok": True, "order_status": changed.status.value})
 
     async def apply(self, order_id: str, payment: Payment) -> tuple[Order, bool]:
-        currencies = await self.catalog.currencies()
-        result = await Changer(self.deps, currencies).change(order_id, lambda o: settle(o, payment))
+        result = await Changer(self.deps).change(order_id, lambda o: settle(o, payment))
         await self.store.touch_seen(order_id, timestamp(self.deps.clock()))
         return result
 
@@ -139,11 +136,10 @@ class Payments:
             await self.callback(callback, sandbox.name)
         after = await self.store.get(order_id)
         assert after is not None
-        currencies = await self.catalog.currencies()
         return json_response(
             {
                 "callback_sent": body.callback,
-                "order": after.public(currencies.get(after.pay_currency)),
+                "order": after.public(),
             },
             200 if body.callback else 202,
         )
@@ -157,7 +153,7 @@ class Payments:
                 return Change(Status.EXPIRED, Source.SCHEDULER, "the payment window ended")
             return None
 
-        changer = Changer(self.deps, await self.catalog.currencies())
+        changer = Changer(self.deps)
         expired = 0
         for order_id in await self.store.due_to_expire(now, EXPIRE_BATCH):
             _, changed = await changer.change(order_id, decide)

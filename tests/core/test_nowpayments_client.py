@@ -134,3 +134,15 @@ async def test_currencies_minimums_and_estimates_are_served_from_kv_until_they_e
     assert [r.url.split("?")[0].rsplit("/", 1)[-1] for r in harness.outbound.sent[asked:]] == [
         "estimate"
     ]
+
+
+async def test_an_order_can_be_read_while_the_processor_is_down() -> None:
+    harness = nowpayments()
+    harness.outbound.answer = answers(CURRENCIES, MIN_BTC, MIN_USDT, MIN_BTC, ESTIMATE, CREATED)
+    created = await harness.call("POST", "/api/order", order_body())
+    harness.connection.execute("DELETE FROM kv")  # nothing cached to fall back on
+    harness.outbound.answer = None  # every outbound call is refused
+
+    reply = await harness.call("GET", f"/api/order/{created.json['id']}")
+    assert reply.status == 200 and reply.json == created.json
+    assert reply.json["payment"]["uri"].startswith("bitcoin:bc1q")
