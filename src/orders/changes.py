@@ -89,7 +89,8 @@ class Changer:
         event = None
         events = before.events
         status = before.status
-        if change.status is not None and change.status != before.status:
+        if change.status is not None:
+            # No status is an edge to itself: a data-only change carries `status=None`.
             if not can_move(before.status, change.status):
                 raise refuse_transition(before, change.status)
             status = change.status

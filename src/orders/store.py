@@ -190,7 +190,7 @@ class IdempotencyStore:
     async def get(self, key: str) -> dict[str, Any] | None:
         return (
             await self.db.prepare(
-                "SELECT request_hash, state, created_at, status_code, response_body "
+                "SELECT request_hash, state, created_at, order_id, status_code, response_body "
                 "FROM idempotency_keys WHERE key = ?"
             )
             .bind(key)

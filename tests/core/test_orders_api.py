@@ -221,6 +221,15 @@ async def test_a_disallowed_transition_is_409_naming_what_is_allowed(harness: Ha
     assert unchanged.json == order
 
 
+async def test_setting_the_status_an_order_already_has_is_refused(harness: Harness) -> None:
+    order = await harness.create()
+    reply = await harness.call(
+        "PUT", f"/api/order/{order['id']}", {"status": "awaiting_payment"}, headers=harness.admin()
+    )
+    assert reply.status == 409 and reply.json["error"]["code"] == "invalid_transition"
+    assert (await harness.call("GET", f"/api/order/{order['id']}")).json == order
+
+
 async def test_completing_requires_the_payout_hash(harness: Harness) -> None:
     order = await harness.create()
     await harness.call(
