@@ -1,5 +1,6 @@
 """The bodies people send, checked: pydantic for shape and types, then the exchange's own rules.
-Every problem becomes a `FieldError` naming its field; all of them are reported at once."""
+Every problem becomes a `FieldError` naming its field; each stage reports all of its problems at
+once (a body with the wrong shape is refused before its addresses are judged)."""
 
 from __future__ import annotations
 
