@@ -41,22 +41,38 @@ RUN_PY := PYTHONPATH=src:. $(PY)
 # wrangler's usage telemetry: off, these machines are offline and CI runs unattended.
 export WRANGLER_SEND_METRICS := false
 
+# The Pyodide tiers: the runtime is the npm package `pyodide` (package.json); the wheels it loads
+# are PyPI's Pyodide 314 builds of tests/pyodide/requirements.txt, downloaded once into this cache.
+PYODIDE_WHEELS := .cache/pyodide-wheels
+PYODIDE_STAMP := $(PYODIDE_WHEELS)/.installed
+# Pyodide runs `async def` tests to completion with JSPI, which Node 22 keeps behind a V8 flag that
+# only works on the command line. Newer Node has JSPI on and may not know the flag: probe for it.
+JSPI_FLAG := $(shell node --experimental-wasm-stack-switching -e 0 >/dev/null 2>&1 \
+	&& echo --experimental-wasm-stack-switching)
+IN_PYODIDE := node $(JSPI_FLAG) tests/pyodide/run.mjs
+
 CHROMIUM := /usr/bin/chromium
-# `make test TESTS=tests/edge PYTEST_ARGS=-x` narrows a run.
+# `make test TESTS=tests/edge PYTEST_ARGS=-x` narrows a run to those CPython tests; left as it
+# is, `make test` runs the Pyodide tiers first and the whole CPython suite last.
 TESTS ?= tests
 PYTEST_ARGS ?=
+ifeq ($(TESTS),tests)
+PYODIDE_TIERS := test-pyodide
+endif
 
-.PHONY: help install dev dev-workerd test check lint deploy chromium clean
+.PHONY: help install dev dev-workerd test test-python test-pyodide check lint deploy chromium \
+	clean
 
 help:
 	@echo "make dev          run the local host: API on :8787, site on :8788 (offline)"
 	@echo "make test         all test tiers (installs what is missing first)"
+	@echo "make test-pyodide the Pyodide 314 tiers alone"
 	@echo "make check        ruff format --check, ruff check, mypy, then make test"
 	@echo "make dev-workerd  the real edge runtime via pywrangler dev (needs the internet)"
 	@echo "make deploy       vendor deps, apply schema.sql to D1, deploy the Worker and Pages"
 	@echo "make clean        remove installed tools and caches (keeps .dev.vars and .data/)"
 
-install: $(VENV_STAMP) $(NODE_MODULES_STAMP) chromium
+install: $(VENV_STAMP) $(NODE_MODULES_STAMP) $(PYODIDE_STAMP) chromium
 
 $(VENV_STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -71,6 +87,14 @@ $(UV): $(VENV_STAMP)
 
 $(TOOLS)/.node-%:
 	npm install --prefix $(TOOLS) --no-save --no-package-lock --no-audit --no-fund node@$*
+	touch $@
+
+# Exactly the pinned files, no resolving: what the edge vendors is what the tests load.
+$(PYODIDE_STAMP): tests/pyodide/requirements.txt $(VENV_STAMP)
+	rm -rf $(PYODIDE_WHEELS)
+	$(PY) -m pip download --quiet --no-deps --only-binary=:all: --implementation cp \
+		--python-version 3.14 --platform pyemscripten_2026_0_wasm32 \
+		--dest $(PYODIDE_WHEELS) --requirement tests/pyodide/requirements.txt
 	touch $@
 
 # npm ci wipes node_modules/ first, so the stamp is written after it.
@@ -99,9 +123,17 @@ dev: $(VENV_STAMP) .dev.vars
 dev-workerd: $(VENV_STAMP) $(UV) $(NODE_MODULES_STAMP)
 	$(PYWRANGLER) dev
 
+test: $(PYODIDE_TIERS) test-python
+
 # The tool tests (tests/tools) run the pinned wrangler named by $WRANGLER.
-test: $(VENV_STAMP) $(NODE_MODULES_STAMP) chromium
+test-python: $(VENV_STAMP) $(NODE_MODULES_STAMP) chromium
 	WRANGLER="$(WRANGLER)" $(RUN_PY) -m pytest $(PYTEST_ARGS) $(TESTS)
+
+# The core's tests on the runtime the Worker is deployed to: Python 3.14 in Pyodide 314, on
+# Pyodide's own event loop. Each tier prints its own pytest summary; a failure fails `make test`.
+test-pyodide: $(NODE_MODULES_STAMP) $(PYODIDE_STAMP)
+	@echo "== Pyodide 314 tier: tests/core =="
+	$(IN_PYODIDE) -q tests/core
 
 lint: $(VENV_STAMP)
 	$(PY) -m ruff format --check .
@@ -121,6 +153,6 @@ deploy: $(VENV_STAMP) $(UV) $(NODE_MODULES_STAMP)
 
 # .venv-workers/ and python_modules/ are what pywrangler sync builds.
 clean:
-	rm -rf $(VENV) $(TOOLS) node_modules .venv-workers python_modules .wrangler \
+	rm -rf $(VENV) $(TOOLS) .cache node_modules .venv-workers python_modules .wrangler \
 		.pytest_cache .mypy_cache .ruff_cache test-results
 	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +

@@ -7,6 +7,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from decimal import Decimal
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def api(host: LocalHost) -> Client:
 
 
 def rows(host: LocalHost, sql: str, *params: object) -> list[tuple]:
-    with sqlite3.connect(Path(host.data.name) / "d1.sqlite") as db:
+    with closing(sqlite3.connect(Path(host.data.name) / "d1.sqlite")) as db:
         return db.execute(sql, params).fetchall()
 
 

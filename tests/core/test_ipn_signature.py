@@ -8,6 +8,7 @@ import random
 import shutil
 import struct
 import subprocess
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -235,36 +236,38 @@ def test_signed_body_signs_what_a_javascript_parser_reads() -> None:
 
 # --- cross-check against real Node -------------------------------------------------------
 
-NODE_SCRIPT = r"""
-const crypto = require('crypto');
-function sortObjectDeep(value) {  // NowPaymentsIO/nowpayments-sdk-nodejs src/ipn.js
-  if (Array.isArray(value)) return value.map(sortObjectDeep);
-  if (value && typeof value === 'object' && value.constructor === Object) {
-    return Object.keys(value).sort().reduce((result, key) => {
-      result[key] = sortObjectDeep(value[key]);
+# One JavaScript function, `(crypto, input) => output`, run by the real Node that hosts the test:
+# through `node -e` on CPython, and directly in Pyodide, which runs inside Node already.
+NODE_ANSWER = r"""(crypto, input) => {
+  function sortObjectDeep(value) {  // NowPaymentsIO/nowpayments-sdk-nodejs src/ipn.js
+    if (Array.isArray(value)) return value.map(sortObjectDeep);
+    if (value && typeof value === 'object' && value.constructor === Object) {
+      return Object.keys(value).sort().reduce((result, key) => {
+        result[key] = sortObjectDeep(value[key]);
+        return result;
+      }, {});
+    }
+    return value;
+  }
+  function sortObject(obj) {  // the NOWPayments API documentation's example
+    return Object.keys(obj).sort().reduce((result, key) => {
+      result[key] = (obj[key] && typeof obj[key] === 'object') ? sortObject(obj[key]) : obj[key];
       return result;
     }, {});
   }
-  return value;
-}
-function sortObject(obj) {  // the NOWPayments API documentation's example
-  return Object.keys(obj).sort().reduce((result, key) => {
-    result[key] = (obj[key] && typeof obj[key] === 'object') ? sortObject(obj[key]) : obj[key];
-    return result;
-  }, {});
-}
-const hmac = (s, secret) => crypto.createHmac('sha512', secret.trim()).update(s).digest('hex');
-let input = '';
-process.stdin.on('data', (c) => { input += c; });
-process.stdin.on('end', () => {
+  const hmac = (s, secret) => crypto.createHmac('sha512', secret.trim()).update(s).digest('hex');
   const { bodies, numbers, secret } = JSON.parse(input);
   const forms = bodies.map((b) => {
     const v = JSON.parse(b);
     return [JSON.stringify(sortObjectDeep(v)), JSON.stringify(sortObject(v))];
   });
   const sigs = forms.map(([sdk, docs]) => [hmac(sdk, secret), hmac(docs, secret)]);
-  process.stdout.write(JSON.stringify({ forms, sigs, numbers: numbers.map(String) }));
-});
+  return JSON.stringify({ forms, sigs, numbers: numbers.map(String) });
+}"""
+NODE_SCRIPT = f"""const answer = {NODE_ANSWER};
+let input = '';
+process.stdin.on('data', (c) => {{ input += c; }});
+process.stdin.on('end', () => process.stdout.write(answer(require('crypto'), input)));
 """
 
 TRICKY_BODIES = [
@@ -299,20 +302,25 @@ def random_doubles(count: int) -> list[float]:
     return values
 
 
-@pytest.fixture(scope="module")
-def node_answers() -> dict[str, Any]:
+def ask_node(request: str) -> str:
+    if sys.platform == "emscripten":  # Pyodide: the Node it runs in answers directly
+        import js  # type: ignore[import-not-found]
+
+        return str(js.eval(NODE_ANSWER)(js.process.getBuiltinModule("node:crypto"), request))
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not on PATH: the JavaScript cross-check needs a real JSON.stringify")
-    request = {"bodies": TRICKY_BODIES, "numbers": random_doubles(3000), "secret": SECRET}
     done = subprocess.run(
-        [node, "-e", NODE_SCRIPT],
-        input=json.dumps(request).encode(),
-        capture_output=True,
-        timeout=60,
+        [node, "-e", NODE_SCRIPT], input=request.encode(), capture_output=True, timeout=60,
         check=True,
-    )
-    answers: dict[str, Any] = json.loads(done.stdout)
+    )  # fmt: skip
+    return done.stdout.decode()
+
+
+@pytest.fixture(scope="module")
+def node_answers() -> dict[str, Any]:
+    request = {"bodies": TRICKY_BODIES, "numbers": random_doubles(3000), "secret": SECRET}
+    answers: dict[str, Any] = json.loads(ask_node(json.dumps(request)))
     answers["request"] = request
     return answers
 

@@ -6,17 +6,26 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import pytest
+
 from orders import ipn_signature
 from orders.ports import OutboundRequest, OutboundResponse, SendError
+from tests.core.conftest import MakeHarness
 from tests.support.inprocess import Harness, order_body
 
 KEY = "np-key"
 SECRET = "np-ipn"
 
 
-def nowpayments(**env: str) -> Harness:
-    return Harness(PROCESSOR="nowpayments", NOWPAYMENTS_API_KEY=KEY,
-                   NOWPAYMENTS_IPN_SECRET=SECRET, **env)  # fmt: skip
+@pytest.fixture
+def nowpayments(make_harness: MakeHarness) -> MakeHarness:
+    """Harnesses on the NOWPayments client, with its key and IPN secret set."""
+
+    def make(**env: str) -> Harness:
+        return make_harness(PROCESSOR="nowpayments", NOWPAYMENTS_API_KEY=KEY,
+                            NOWPAYMENTS_IPN_SECRET=SECRET, **env)  # fmt: skip
+
+    return make
 
 
 def answers(*replies: OutboundResponse | Exception):
@@ -49,15 +58,17 @@ CREATED = ok({"payment_id": "5745459419", "payment_status": "waiting",
               "pay_currency": "btc", "order_id": "x"}, 201)  # fmt: skip
 
 
-async def test_a_missing_api_key_is_a_clear_503_not_a_silent_skip() -> None:
-    harness = Harness(PROCESSOR="nowpayments")
+async def test_a_missing_api_key_is_a_clear_503_not_a_silent_skip(
+    make_harness: MakeHarness,
+) -> None:
+    harness = make_harness(PROCESSOR="nowpayments")
     reply = await harness.call("GET", "/api/currencies")
     assert reply.status == 503
     assert "NOWPAYMENTS_API_KEY" in reply.json["error"]["message"]
     assert harness.outbound.sent == []
 
 
-async def test_reads_are_retried_once_and_send_the_api_key() -> None:
+async def test_reads_are_retried_once_and_send_the_api_key(nowpayments: MakeHarness) -> None:
     harness = nowpayments()
     harness.outbound.answer = answers(SendError("reset"), CURRENCIES, MIN_BTC, MIN_USDT)
     reply = await harness.call("GET", "/api/currencies")
@@ -66,7 +77,7 @@ async def test_reads_are_retried_once_and_send_the_api_key() -> None:
     assert {r.headers["x-api-key"] for r in harness.outbound.sent} == {KEY}
 
 
-async def test_a_create_is_never_retried_and_leaves_no_order() -> None:
+async def test_a_create_is_never_retried_and_leaves_no_order(nowpayments: MakeHarness) -> None:
     harness = nowpayments()
     harness.outbound.answer = answers(
         CURRENCIES, MIN_BTC, MIN_USDT, MIN_BTC, ESTIMATE, SendError("timed out after 15s"),
@@ -77,7 +88,7 @@ async def test_a_create_is_never_retried_and_leaves_no_order() -> None:
     assert harness.rows("SELECT id FROM orders") == []
 
 
-async def test_a_processor_refusal_is_explained() -> None:
+async def test_a_processor_refusal_is_explained(nowpayments: MakeHarness) -> None:
     harness = nowpayments()
     refusal = ok({"status": False, "statusCode": 400, "code": "AMOUNT_MINIMAL_ERROR",
                   "message": "amountTo is too small"}, 400)  # fmt: skip
@@ -86,7 +97,7 @@ async def test_a_processor_refusal_is_explained() -> None:
     assert reply.status == 502 and "amountTo is too small" in reply.json["error"]["message"]
 
 
-async def test_an_order_carries_the_processors_payment() -> None:
+async def test_an_order_carries_the_processors_payment(nowpayments: MakeHarness) -> None:
     harness = nowpayments(PUBLIC_API_URL="https://api.onncx.com")
     harness.outbound.answer = answers(CURRENCIES, MIN_BTC, MIN_USDT, MIN_BTC, ESTIMATE, CREATED)
     reply = await harness.call("POST", "/api/order", order_body())
@@ -98,8 +109,8 @@ async def test_an_order_carries_the_processors_payment() -> None:
     assert create["order_id"] == reply.json["id"] and create["price_amount"] == "0.01"
 
 
-async def test_callbacks_are_refused_when_no_ipn_secret_is_set() -> None:
-    harness = Harness(PROCESSOR="nowpayments", NOWPAYMENTS_API_KEY=KEY)
+async def test_callbacks_are_refused_when_no_ipn_secret_is_set(make_harness: MakeHarness) -> None:
+    harness = make_harness(PROCESSOR="nowpayments", NOWPAYMENTS_API_KEY=KEY)
     body, signature = ipn_signature.signed_body({"payment_id": 1, "payment_status": "finished"},
                                                 "anything")  # fmt: skip
     reply = await harness.call("POST", "/api/ipn/nowpayments", raw=body,
@@ -107,7 +118,9 @@ async def test_callbacks_are_refused_when_no_ipn_secret_is_set() -> None:
     assert reply.status == 401 and harness.outbound.sent == []
 
 
-async def test_a_callback_for_an_unknown_payment_is_acknowledged_and_ignored() -> None:
+async def test_a_callback_for_an_unknown_payment_is_acknowledged_and_ignored(
+    nowpayments: MakeHarness,
+) -> None:
     harness = nowpayments()
     harness.outbound.answer = answers(ok({"message": "not found"}, 404))
     body, signature = ipn_signature.signed_body(
@@ -119,7 +132,9 @@ async def test_a_callback_for_an_unknown_payment_is_acknowledged_and_ignored() -
     assert reply.status == 200 and reply.json["ignored"] == "unknown payment"
 
 
-async def test_currencies_minimums_and_estimates_are_served_from_kv_until_they_expire() -> None:
+async def test_currencies_minimums_and_estimates_are_served_from_kv_until_they_expire(
+    nowpayments: MakeHarness,
+) -> None:
     harness = nowpayments()
     harness.outbound.answer = answers(CURRENCIES, MIN_BTC, MIN_USDT, MIN_BTC, ESTIMATE)
     quote = "/api/quote?from=btc&to=usdttrc20&amount=0.01"
@@ -136,7 +151,7 @@ async def test_currencies_minimums_and_estimates_are_served_from_kv_until_they_e
     ]
 
 
-async def test_an_order_can_be_read_while_the_processor_is_down() -> None:
+async def test_an_order_can_be_read_while_the_processor_is_down(nowpayments: MakeHarness) -> None:
     harness = nowpayments()
     harness.outbound.answer = answers(CURRENCIES, MIN_BTC, MIN_USDT, MIN_BTC, ESTIMATE, CREATED)
     created = await harness.call("POST", "/api/order", order_body())

@@ -8,6 +8,7 @@ import sqlite3
 
 import pytest
 
+from tests.core.conftest import MakeHarness
 from tests.support.inprocess import (
     BTC_ADDRESS,
     TRON_ADDRESS,
@@ -178,8 +179,8 @@ async def test_a_key_is_forgotten_after_24_hours(harness: Harness) -> None:
     assert len(harness.rows("SELECT id FROM orders")) == 2
 
 
-async def test_parallel_replays_of_one_key_create_one_order() -> None:
-    harness = Harness(RATE_LIMIT_ORDERS_PER_MINUTE="100")
+async def test_parallel_replays_of_one_key_create_one_order(make_harness: MakeHarness) -> None:
+    harness = make_harness(RATE_LIMIT_ORDERS_PER_MINUTE="100")
     key = {"Idempotency-Key": "double-click"}
     replies = await asyncio.gather(
         *(harness.call("POST", "/api/order", order_body(), headers=key) for _ in range(20))
@@ -265,8 +266,10 @@ async def test_an_update_without_the_right_token_is_401(
     )
 
 
-async def test_an_unset_admin_token_disables_updates_rather_than_opening_them() -> None:
-    harness = Harness(ADMIN_TOKEN="")
+async def test_an_unset_admin_token_disables_updates_rather_than_opening_them(
+    make_harness: MakeHarness,
+) -> None:
+    harness = make_harness(ADMIN_TOKEN="")
     order = await harness.create()
     reply = await harness.call(
         "PUT", f"/api/order/{order['id']}", {"status": "cancelled"},

@@ -11,8 +11,8 @@ from standardwebhooks.webhooks import Webhook
 
 from orders.ports import OutboundRequest, OutboundResponse
 from orders.webhooks import RETRY_DELAYS, Outcome, next_attempt, outcome, sign, signing_key
+from tests.core.conftest import MakeHarness
 from tests.fakes.receiver import SECRET
-from tests.support.inprocess import Harness
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -58,8 +58,8 @@ def test_jitter_stays_within_ten_percent_and_retry_after_is_honoured() -> None:
     assert later and later - NOW == timedelta(seconds=900)
 
 
-async def test_overlapping_runs_never_send_one_event_twice() -> None:
-    harness = Harness(WEBHOOK_URL="https://hook.example/x", WEBHOOK_SECRET=SECRET)
+async def test_overlapping_runs_never_send_one_event_twice(make_harness: MakeHarness) -> None:
+    harness = make_harness(WEBHOOK_URL="https://hook.example/x", WEBHOOK_SECRET=SECRET)
     for _ in range(3):
         await harness.create()
     gate = asyncio.Event()
@@ -79,8 +79,8 @@ async def test_overlapping_runs_never_send_one_event_twice() -> None:
     assert harness.rows("SELECT DISTINCT status FROM webhook_outbox") == [{"status": "delivered"}]
 
 
-async def test_events_of_one_order_wait_for_the_earlier_ones() -> None:
-    harness = Harness(WEBHOOK_URL="https://hook.example/x", WEBHOOK_SECRET=SECRET)
+async def test_events_of_one_order_wait_for_the_earlier_ones(make_harness: MakeHarness) -> None:
+    harness = make_harness(WEBHOOK_URL="https://hook.example/x", WEBHOOK_SECRET=SECRET)
     order = await harness.create()
     await harness.call("PUT", f"/api/order/{order['id']}", {"status": "cancelled"},
                        headers=harness.admin())  # fmt: skip
@@ -103,8 +103,8 @@ async def test_events_of_one_order_wait_for_the_earlier_ones() -> None:
     assert types == [False, False, True]
 
 
-async def test_nothing_is_sent_without_a_webhook_secret() -> None:
-    harness = Harness(WEBHOOK_URL="https://hook.example/x")
+async def test_nothing_is_sent_without_a_webhook_secret(make_harness: MakeHarness) -> None:
+    harness = make_harness(WEBHOOK_URL="https://hook.example/x")
     await harness.create()
     assert await harness.app.webhooks.deliver_due_count() == 0
     assert harness.outbound.sent == []

@@ -88,6 +88,9 @@ class Harness:
         )
         self.app = App(self.deps)
 
+    def close(self) -> None:
+        self.connection.close()
+
     async def call(
         self,
         method: str,
