@@ -1,9 +1,20 @@
-"""D1's binding interface over sqlite3: prepare/bind/first/all/run/batch, rows as dicts."""
+"""D1's binding interface over sqlite3: prepare/bind/first/all/run/batch, rows as dicts.
+
+Like the real binding, every call is a round trip that yields to the event loop before it runs,
+so concurrent requests interleave between statements as they do at the edge (a race test on this
+D1 can fail). Each round trip (a `first`, `all`, `run` or `batch`) is counted into the `Trips`
+of the request that made it, which the local host logs and the tests assert.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +33,28 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return connection
 
 
+@dataclass
+class Trips:
+    """D1 round trips made for one request or cron run, and the time spent in them."""
+
+    count: int = 0
+    ms: float = 0.0
+
+
+_trips: ContextVar[Trips | None] = ContextVar("d1_trips", default=None)
+
+
+@contextmanager
+def counting() -> Iterator[Trips]:
+    """Counts the round trips made inside the block (and the tasks it starts) into one Trips."""
+    trips = Trips()
+    token = _trips.set(trips)
+    try:
+        yield trips
+    finally:
+        _trips.reset(token)
+
+
 class Statement:
     def __init__(self, db: LocalD1, sql: str, params: tuple[Any, ...] = ()) -> None:
         self.db = db
@@ -34,19 +67,19 @@ class Statement:
         return Statement(self.db, self.sql, values)
 
     async def first(self) -> dict[str, Any] | None:
-        rows = self.db.execute(self)["results"]
+        rows = (await self.db.round_trip([self]))[0]["results"]
         return rows[0] if rows else None
 
     async def all(self) -> dict[str, Any]:
-        return self.db.execute(self)
+        return (await self.db.round_trip([self]))[0]
 
     async def run(self) -> dict[str, Any]:
-        return self.db.execute(self)
+        return (await self.db.round_trip([self]))[0]
 
 
 class LocalD1:
-    """Statements run synchronously on the event loop's thread, so each one (and each batch)
-    is atomic with respect to every other request, as a D1 batch is."""
+    """A statement (or a batch) runs synchronously once its turn comes, so each is atomic with
+    respect to every other request, as a D1 batch is."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
@@ -56,15 +89,29 @@ class LocalD1:
         return Statement(self, sql)
 
     async def batch(self, statements: list[Statement]) -> list[dict[str, Any]]:
-        self._check()
-        self.connection.execute("BEGIN IMMEDIATE")
+        return await self.round_trip(statements, atomic=True)
+
+    async def round_trip(
+        self, statements: list[Statement], *, atomic: bool = False
+    ) -> list[dict[str, Any]]:
+        await asyncio.sleep(0)  # the network hop: other requests run meanwhile
+        started = time.perf_counter()
         try:
-            results = [self.execute(s) for s in statements]
-        except BaseException:
-            self.connection.execute("ROLLBACK")
-            raise
-        self.connection.execute("COMMIT")
-        return results
+            if not atomic:
+                return [self.execute(s) for s in statements]
+            self._check()
+            self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                results = [self.execute(s) for s in statements]
+            except BaseException:
+                self.connection.execute("ROLLBACK")
+                raise
+            self.connection.execute("COMMIT")
+            return results
+        finally:
+            if (trips := _trips.get()) is not None:
+                trips.count += 1
+                trips.ms += (time.perf_counter() - started) * 1000
 
     def execute(self, statement: Statement) -> dict[str, Any]:
         self._check()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from .config import Settings
-from .ports import Clock, Database, KeyValue, RateLimiter, Send, Tokens
+from .ports import Clock, Database, KeyValue, RateLimiter, Send, Sleep, Tokens
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Deps:
     tokens: Tokens
     # "orders" and "quotes"; a missing limiter means that host limits elsewhere.
     limiters: dict[str, RateLimiter] = field(default_factory=dict)
+    sleep: Sleep = asyncio.sleep
 
     def new_id(self, prefix: str) -> str:
         """`ord_…`, `evt_…`: 128 random bits, URL-safe, never sequential."""

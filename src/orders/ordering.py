@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -65,17 +64,17 @@ class Ordering:
     ) -> Response:
         for _ in range(REPLAY_WAIT_STEPS):
             now = self.deps.clock()
-            if await self.keys.reserve(
+            taken, held = await self.keys.reserve(
                 key, fingerprint, timestamp(now), timestamp(now - IDEMPOTENCY_WINDOW)
-            ):
+            )
+            if taken:
                 try:
                     return await self._create(body, quote, key)
                 except BaseException:
                     await self.keys.release(key)
                     raise
-            held = await self.keys.get(key)
             if held is None:
-                continue  # released by a failed attempt between our two reads: try again
+                continue  # released by a failed attempt in between: try again
             if not hmac.compare_digest(held["request_hash"], fingerprint):
                 raise IdempotencyKeyReused()
             if held["state"] == "done":
@@ -84,7 +83,7 @@ class Ordering:
                 await self.keys.release(key)
                 continue
             # The first request with this key is still being served: wait for its answer.
-            await asyncio.sleep(REPLAY_WAIT_SECONDS)
+            await self.deps.sleep(REPLAY_WAIT_SECONDS)
         raise ServiceUnavailable(
             "A request with this Idempotency-Key is still being processed; retry shortly.",
             headers={"Retry-After": "2"},
@@ -187,7 +186,9 @@ class Ordering:
             fields = {"payout_tx_hash": body.payout_tx_hash} if body.payout_tx_hash else {}
             return Change(target, Source.OPERATOR, body.note, fields)
 
-        changed, _ = await Changer(self.deps).change(order_id, decide, expected_version=expected)
+        changed, _ = await Changer(self.deps).change(
+            order_id, decide, expected_version=expected, current=order
+        )
         return _order_response(changed, 200)
 
     async def _load(self, order_id: str) -> Order:

@@ -13,13 +13,14 @@ from decimal import Decimal
 from typing import Any
 
 from . import ipn_signature, money
-from .changes import Change, Changer
+from .changes import Also, Change, Changer
 from .deps import Deps
 from .errors import FieldError, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from .forms import SandboxPayBody, parse
-from .http import Headers, Request, Response, json_response
+from .http import Request, Response, json_response
 from .lifecycle import OPEN_FOR_PAYMENT, Source, Status
 from .order import Order, timestamp
+from .ports import Statement
 from .processor import Payment, Processor, ProcessorError
 from .sandbox import SandboxProcessor
 from .settlement import STATUS_MAP, settle
@@ -45,23 +46,31 @@ class Payments:
         """A processor's signed callback: verified on the raw body before anything is trusted."""
         if processor_name != self.processor.name:
             raise NotFound(f"No payment processor called {processor_name!r} is configured.")
+        outcome, _ = await self.receive(request.body, request.headers.get(SIGNATURE_HEADER))
+        return json_response(outcome)
+
+    async def receive(
+        self, raw: bytes, signature: str | None
+    ) -> tuple[dict[str, Any], Order | None]:
+        """One callback, in at most three D1 round trips besides asking the processor: the
+        receipt check, the order, and one batch with the change, the receipt and the
+        "heard from" mark. Returns the answer for the processor and the order as it now is."""
         secret = self.deps.settings.ipn_secret
         if not secret:
             log.error(
                 "IPN refused: NOWPAYMENTS_IPN_SECRET is not set, callbacks cannot be verified"
             )
             raise Unauthorized("Callbacks are disabled: no IPN secret is configured.")
-        if not ipn_signature.verify(request.body, request.headers.get(SIGNATURE_HEADER), secret):
+        if not ipn_signature.verify(raw, signature, secret):
             raise Unauthorized("Missing or invalid callback signature.")
-        body = json.loads(request.body, parse_float=Decimal)
+        body = json.loads(raw, parse_float=Decimal)
         payment_id = str(body.get("payment_id") or "")
         status = str(body.get("payment_status") or "")
         if not payment_id or status not in STATUS_MAP:
             raise ValidationFailed([FieldError("payment_status", "unknown payment status")])
         receipt = f"{status}:{money.to_text(money.from_processor(body.get('actually_paid')))}"
-        now = timestamp(self.deps.clock())
         if await self.receipts.seen(self.processor.name, payment_id, receipt):
-            return json_response({"ok": True, "duplicate": True})
+            return {"ok": True, "duplicate": True}, None
         try:
             payment = await self.processor.get_payment(payment_id)
         except ProcessorError as exc:
@@ -72,42 +81,44 @@ class Payments:
             ) from None
         if payment is None:
             log.warning("IPN for payment %s that the processor does not know", payment_id)
-            return json_response({"ok": True, "ignored": "unknown payment"})
-        order = await self._order_for(payment, str(body.get("order_id") or ""))
+            return {"ok": True, "ignored": "unknown payment"}, None
+        # The processor's own record names the order; the callback's claim is only a fallback.
+        order = await self.store.find_for_payment(
+            self.processor.name,
+            payment.parent_payment_id or payment.payment_id,
+            [payment.order_id or "", str(body.get("order_id") or "")],
+        )
         if order is None:
             log.warning("IPN for payment %s matches no order", payment_id)
-            return json_response({"ok": True, "ignored": "unknown order"})
-        changed, _ = await self.apply(order.id, payment)
-        await self.receipts.record(
-            self.processor.name, payment_id, receipt, order.id, now, request.body.decode("utf-8")
-        )
-        return json_response({"ok": True, "order_status": changed.status.value})
+            return {"ok": True, "ignored": "unknown order"}, None
+        now = timestamp(self.deps.clock())
+        text = raw.decode("utf-8")
 
-    async def apply(self, order_id: str, payment: Payment) -> tuple[Order, bool]:
-        result = await Changer(self.deps).change(order_id, lambda o: settle(o, payment))
-        await self.store.touch_seen(order_id, timestamp(self.deps.clock()))
-        return result
+        def noted(judged: Order) -> list[Statement]:
+            # Recorded only with the state it was judged against, so a lost race leaves the
+            # callback unseen and its retry is judged again.
+            name = self.processor.name
+            return [self.receipts.record(name, payment_id, receipt, judged, now, text)]
 
-    async def _order_for(self, payment: Payment, claimed_order_id: str) -> Order | None:
-        # The processor's own record names the order; the callback's claim is only a fallback.
-        for order_id in (payment.order_id, claimed_order_id):
-            if order_id and order_id.startswith("ord_"):
-                order = await self.store.get(order_id)
-                if order is not None:
-                    return order
-        parent = payment.parent_payment_id or payment.payment_id
-        row = (
-            await self.deps.db.prepare(
-                "SELECT id FROM orders WHERE processor = ? AND payment_id = ?"
-            )
-            .bind(self.processor.name, parent)
-            .first()
+        changed, _ = await self.apply(order, payment, noted)
+        return {"ok": True, "order_status": changed.status.value}, changed
+
+    async def apply(
+        self, order: Order, payment: Payment, also: Also | None = None
+    ) -> tuple[Order, bool]:
+        """Settles `order` (as just read) by `payment`, in one batch."""
+        now = timestamp(self.deps.clock())
+
+        def writes(judged: Order) -> list[Statement]:
+            return [self.store.touch_seen(judged.id, now), *(also(judged) if also else [])]
+
+        return await Changer(self.deps).change(
+            order.id, lambda o: settle(o, payment), current=order, also=writes
         )
-        return await self.store.get(row["id"]) if row else None
 
     async def sandbox_pay(self, request: Request, order_id: str) -> Response:
         """Simulates a deposit: the sandbox ledger records it, then its signed callback goes
-        through `callback` exactly like NOWPayments' would."""
+        through `receive` exactly like NOWPayments' would."""
         sandbox = self.processor
         if not isinstance(sandbox, SandboxProcessor):
             raise NotFound("The sandbox is only available when PROCESSOR=sandbox.")
@@ -116,36 +127,30 @@ class Payments:
             raise ValidationFailed(
                 [FieldError("status", f"must be one of {', '.join(STATUS_MAP)}")]
             )
-        order = await self.store.get(order_id) if order_id.startswith("ord_") else None
-        payment = await sandbox.find_payment(order_id) if order else None
-        if order is None or payment is None:
-            raise NotFound("No order with this id.")
         try:
-            amount = money.parse_amount(body.amount) if body.amount else payment.amount
+            amount = money.parse_amount(body.amount) if body.amount else None
         except money.NotAnAmount as exc:
             raise ValidationFailed([FieldError("amount", str(exc))]) from None
-        paid = await sandbox.record_deposit(payment, body.status, amount)
+        paid = await sandbox.record_deposit(order_id, body.status, amount)
+        if paid is None:
+            raise NotFound("No order with this id.")
+        after = None
         if body.callback:
-            payload = _ipn_payload(paid, order)
-            raw, signature = ipn_signature.signed_body(payload, self.deps.settings.ipn_secret or "")
-            callback = Request(
-                "POST", f"/api/ipn/{sandbox.name}",
-                headers=Headers({SIGNATURE_HEADER: signature, "content-type": "application/json"}),
-                body=raw, client_ip=request.client_ip,
-            )  # fmt: skip
-            await self.callback(callback, sandbox.name)
-        after = await self.store.get(order_id)
+            raw, signature = ipn_signature.signed_body(
+                _ipn_payload(paid), self.deps.settings.ipn_secret or ""
+            )
+            _, after = await self.receive(raw, signature)
+        if after is None:  # no callback, or one already seen: show the order as it is
+            after = await self.store.get(order_id)
         assert after is not None
         return json_response(
-            {
-                "callback_sent": body.callback,
-                "order": after.public(),
-            },
+            {"callback_sent": body.callback, "order": after.public()},
             200 if body.callback else 202,
         )
 
     async def expire_due(self) -> int:
-        """Moves `awaiting_payment` orders past their window to `expired`, a bounded batch."""
+        """Moves `awaiting_payment` orders past their window to `expired`: a bounded batch, in
+        two round trips however many orders it holds."""
         now = timestamp(self.deps.clock())
 
         def decide(order: Order) -> Change | None:
@@ -153,16 +158,12 @@ class Payments:
                 return Change(Status.EXPIRED, Source.SCHEDULER, "the payment window ended")
             return None
 
-        changer = Changer(self.deps)
-        expired = 0
-        for order_id in await self.store.due_to_expire(now, EXPIRE_BATCH):
-            _, changed = await changer.change(order_id, decide)
-            expired += changed
-        return expired
+        due = await self.store.due_to_expire(now, EXPIRE_BATCH)
+        return len(await Changer(self.deps).change_all(due, decide))
 
     async def reconcile(self) -> int:
         """Asks the processor about open orders it has been quiet about: a missed callback is
-        never a lost payment. Returns how many orders it asked about."""
+        never a lost payment. Two D1 round trips per run; returns how many orders it asked about."""
         now = self.deps.clock()
         quiet = await self.store.quiet(
             self.processor.name,
@@ -171,22 +172,27 @@ class Payments:
             expired_after=timestamp(now - LATE_PAYMENT_HORIZON),
             limit=RECONCILE_BATCH,
         )
-        asked = 0
-        for order_id, payment_id in quiet:
+        reports: dict[str, Payment | None] = {}
+        for order in quiet:
             try:
-                payment = await self.processor.get_payment(payment_id)
+                reports[order.id] = await self.processor.get_payment(order.payment_id)
             except ProcessorError as exc:
                 log.warning("reconcile: processor unavailable (%s); next run retries", exc.message)
                 break
-            asked += 1
-            if payment is None:
-                await self.store.touch_seen(order_id, timestamp(now))
-                continue
-            await self.apply(order_id, payment)
-        return asked
+        asked = [order for order in quiet if order.id in reports]
+
+        def decide(order: Order) -> Change | None:
+            payment = reports[order.id]
+            return settle(order, payment) if payment is not None else None
+
+        seen = timestamp(now)
+        await Changer(self.deps).change_all(
+            asked, decide, also=lambda order: [self.store.touch_seen(order.id, seen)]
+        )
+        return len(asked)
 
 
-def _ipn_payload(payment: Payment, order: Order) -> dict[str, Any]:
+def _ipn_payload(payment: Payment) -> dict[str, Any]:
     """A callback body shaped like NOWPayments' (see reference/nowpayments.md)."""
     return {
         "payment_id": int(payment.payment_id),
@@ -201,8 +207,8 @@ def _ipn_payload(payment: Payment, order: Order) -> dict[str, Any]:
         "actually_paid": payment.actually_paid,
         "actually_paid_at_fiat": 0,
         "pay_currency": payment.currency,
-        "order_id": order.id,
-        "order_description": f"ONE⚡CASH order {order.id}",
+        "order_id": payment.order_id,
+        "order_description": f"ONE⚡CASH order {payment.order_id}",
         "purchase_id": payment.payment_id,
         "outcome_amount": payment.actually_paid,
         "outcome_currency": payment.currency,

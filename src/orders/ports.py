@@ -60,6 +60,7 @@ class RateLimiter(Protocol):
 
 
 Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]  # waits that long; tests pass one that moves the clock
 Tokens = Callable[[int], str]  # n random bytes, URL-safe text
 
 

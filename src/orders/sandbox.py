@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -68,6 +67,9 @@ class SandboxProcessor:
         self.db = db
         self.clock = clock
         self.tokens = tokens
+        # The deposit this instance just recorded: the callback it sends next asks for it, and
+        # a real processor would answer from its own memory too, not with a trip to our D1.
+        self._just_recorded: Payment | None = None
 
     async def currencies(self) -> list[Currency]:
         return list(CURRENCIES)
@@ -100,6 +102,9 @@ class SandboxProcessor:
         return payment
 
     async def get_payment(self, payment_id: str) -> Payment | None:
+        recorded = self._just_recorded
+        if recorded is not None and recorded.payment_id == payment_id:
+            return recorded
         row = (
             await self.db.prepare("SELECT * FROM sandbox_payments WHERE payment_id = ?")
             .bind(payment_id)
@@ -107,24 +112,24 @@ class SandboxProcessor:
         )
         return _payment(row) if row else None
 
-    async def find_payment(self, order_id: str) -> Payment | None:
+    async def record_deposit(
+        self, order_id: str, status: str, actually_paid: Decimal | None
+    ) -> Payment | None:
+        """The chain side of a simulated deposit to the order's payment (the full amount when
+        `actually_paid` is None): the processor now reports this state. None: no such order."""
+        tx_hash = hashlib.sha256(self.tokens(16).encode()).hexdigest()
+        paid = None if actually_paid is None else money.to_text(actually_paid)
         row = (
             await self.db.prepare(
-                "SELECT * FROM sandbox_payments WHERE order_id = ? AND parent_payment_id IS NULL"
+                "UPDATE sandbox_payments SET status = ?, actually_paid = COALESCE(?, amount), "
+                "tx_hash = ?, updated_at = ? WHERE order_id = ? AND parent_payment_id IS NULL "
+                "RETURNING *"
             )
-            .bind(order_id)
+            .bind(status, paid, tx_hash, timestamp(self.clock()), order_id)
             .first()
         )
-        return _payment(row) if row else None
-
-    async def record_deposit(
-        self, payment: Payment, status: str, actually_paid: Decimal
-    ) -> Payment:
-        """The chain side of a simulated deposit: the processor now reports this state."""
-        tx_hash = hashlib.sha256(self.tokens(16).encode()).hexdigest()
-        updated = replace(payment, status=status, actually_paid=actually_paid, tx_hash=tx_hash)
-        await self._save(updated)
-        return updated
+        self._just_recorded = _payment(row) if row else None
+        return self._just_recorded
 
     async def _save(self, payment: Payment) -> None:
         await (

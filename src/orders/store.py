@@ -7,6 +7,7 @@ event and webhook rows exist exactly when the update won.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,12 @@ ORDER_COLUMNS = (
     "received_amount, deposits, deposit_tx_hash, payout_tx_hash, processor_seen_at, change_id"
 )
 _ORDER_FIELDS = [c.strip() for c in ORDER_COLUMNS.split(",")]
+# An order and its timeline in one round trip: the events come along as a JSON array, in order.
+_SELECT_ORDERS = (
+    f"SELECT {ORDER_COLUMNS}, (SELECT json_group_array(json_object('from_status', from_status, "
+    "'to_status', to_status, 'source', source, 'at', at, 'note', note)) FROM (SELECT * FROM "
+    "order_events WHERE order_id = orders.id ORDER BY seq)) AS events FROM orders"
+)
 _MUTABLE = (
     "status",
     "version",
@@ -48,34 +55,37 @@ class OrderStore:
         self.db = db
 
     async def get(self, order_id: str) -> Order | None:
-        row = (
-            await self.db.prepare(f"SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?")
-            .bind(order_id)
-            .first()
-        )
-        if row is None:
-            return None
-        events = (
-            await self.db.prepare(
-                "SELECT from_status, to_status, source, at, note FROM order_events "
-                "WHERE order_id = ? ORDER BY seq"
-            )
-            .bind(order_id)
-            .all()
-        )
-        return Order.from_row(row, tuple(Event(**e) for e in events.get("results") or []))
+        row = await self.db.prepare(f"{_SELECT_ORDERS} WHERE id = ?").bind(order_id).first()
+        return None if row is None else _order(row)
 
-    async def due_to_expire(self, now: str, limit: int) -> list[str]:
+    async def find_for_payment(
+        self, processor: str, payment_id: str, order_ids: list[str]
+    ) -> Order | None:
+        """In one round trip, the first of `order_ids` that exists, else the order that holds
+        `payment_id` at `processor`."""
+        ranked = [i for i in order_ids if i.startswith("ord_")]
+        # Rank by position in `order_ids`; an order found by payment id alone comes last.
+        rank = " ".join("WHEN ? THEN ?" for _ in ranked)
+        order_by = f"ORDER BY CASE id {rank} ELSE {len(ranked)} END" if ranked else ""
+        ranks = [v for place, i in enumerate(ranked) for v in (i, place)]
+        statement = self.db.prepare(
+            f"{_SELECT_ORDERS} WHERE id IN (SELECT value FROM json_each(?)) "
+            f"OR (processor = ? AND payment_id = ?) {order_by} LIMIT 1"
+        ).bind(json.dumps(ranked), processor, payment_id, *ranks)
+        row = await statement.first()
+        return None if row is None else _order(row)
+
+    async def due_to_expire(self, now: str, limit: int) -> list[Order]:
         """`awaiting_payment` orders whose window has ended, oldest first."""
         result = (
             await self.db.prepare(
-                "SELECT id FROM orders WHERE status = 'awaiting_payment' AND expires_at <= ? "
+                f"{_SELECT_ORDERS} WHERE status = 'awaiting_payment' AND expires_at <= ? "
                 "ORDER BY expires_at LIMIT ?"
             )
             .bind(now, limit)
             .all()
         )
-        return [r["id"] for r in result.get("results") or []]
+        return [_order(row) for row in result.get("results") or []]
 
     async def quiet(
         self,
@@ -84,20 +94,20 @@ class OrderStore:
         quiet_since: str,
         expired_after: str,
         limit: int,
-    ) -> list[tuple[str, str]]:
-        """(order id, payment id) of orders in `statuses` the processor has not mentioned since
-        `quiet_since`, whose window ended after `expired_after`; the longest quiet first."""
+    ) -> list[Order]:
+        """Orders in `statuses` the processor has not mentioned since `quiet_since`, whose
+        window ended after `expired_after`; the longest quiet first."""
         marks = ", ".join("?" for _ in statuses)
         result = (
             await self.db.prepare(
-                f"SELECT id, payment_id FROM orders WHERE status IN ({marks}) "
+                f"{_SELECT_ORDERS} WHERE status IN ({marks}) "
                 "AND processor_seen_at < ? AND processor = ? AND expires_at > ? "
                 "ORDER BY processor_seen_at LIMIT ?"
             )
             .bind(*statuses, quiet_since, processor, expired_after, limit)
             .all()
         )
-        return [(r["id"], r["payment_id"]) for r in result.get("results") or []]
+        return [_order(row) for row in result.get("results") or []]
 
     def insert(self, order: Order, event: Event, outbox: OutboxRow) -> list[Statement]:
         row = order.row()
@@ -110,10 +120,11 @@ class OrderStore:
             self._outbox(order, outbox),
         ]
 
-    async def apply(
+    def update(
         self, before: Order, after: Order, event: Event | None, outbox: OutboxRow | None
-    ) -> bool:
-        """Writes `after` if the order is still at `before.version`; False if it moved on."""
+    ) -> list[Statement]:
+        """Writes `after` if the order is still at `before.version`. The first statement's
+        `changes` is 1 when it won; the event and webhook rows exist exactly when it did."""
         assert after.change_id and after.version == before.version + 1
         row = after.row()
         sets = ", ".join(f"{name} = ?" for name in _MUTABLE)
@@ -126,15 +137,12 @@ class OrderStore:
             statements.append(self._event(after, event))
         if outbox:
             statements.append(self._outbox(after, outbox))
-        results = await self.db.batch(statements)
-        return changes(results[0]) == 1
+        return statements
 
-    async def touch_seen(self, order_id: str, at: str) -> None:
+    def touch_seen(self, order_id: str, at: str) -> Statement:
         """Notes that the processor was heard from, without making it a visible change."""
-        await (
-            self.db.prepare("UPDATE orders SET processor_seen_at = ? WHERE id = ?")
-            .bind(at, order_id)
-            .run()
+        return self.db.prepare("UPDATE orders SET processor_seen_at = ? WHERE id = ?").bind(
+            at, order_id
         )
 
     def _event(self, order: Order, event: Event) -> Statement:
@@ -172,30 +180,26 @@ class IdempotencyStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def reserve(self, key: str, request_hash: str, now: str, stale_before: str) -> bool:
-        """Takes the key; also takes it over from a 24-hour-old use or an abandoned attempt."""
-        result = (
-            await self.db.prepare(
+    async def reserve(
+        self, key: str, request_hash: str, now: str, stale_before: str
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """Takes the key (also from a 24-hour-old use or an abandoned attempt), in one round
+        trip with a read of it: (whether we took it, the key's row as it then is)."""
+        taken, held = await self.db.batch([
+            self.db.prepare(
                 "INSERT INTO idempotency_keys (key, request_hash, state, created_at) "
                 "VALUES (?, ?, 'pending', ?) ON CONFLICT (key) DO UPDATE SET "
                 "request_hash = excluded.request_hash, state = 'pending', "
                 "created_at = excluded.created_at, order_id = NULL, status_code = NULL, "
                 "response_body = NULL WHERE idempotency_keys.created_at < ?"
-            )
-            .bind(key, request_hash, now, stale_before)
-            .run()
-        )
-        return changes(result) == 1
-
-    async def get(self, key: str) -> dict[str, Any] | None:
-        return (
-            await self.db.prepare(
+            ).bind(key, request_hash, now, stale_before),
+            self.db.prepare(
                 "SELECT request_hash, state, created_at, order_id, status_code, response_body "
                 "FROM idempotency_keys WHERE key = ?"
-            )
-            .bind(key)
-            .first()
-        )
+            ).bind(key),
+        ])  # fmt: skip
+        rows = held.get("results") or []
+        return changes(taken) == 1, (rows[0] if rows else None)
 
     def complete(self, key: str, order_id: str, status: int, body: str) -> Statement:
         return self.db.prepare(
@@ -228,16 +232,18 @@ class ReceiptStore:
         )
         return row is not None
 
-    async def record(
-        self, processor: str, payment_id: str, status: str, order_id: str | None, at: str, body: str
-    ) -> bool:
-        """True the first time this payment reports this status; False for a repeat."""
-        result = (
-            await self.db.prepare(
-                "INSERT INTO processor_receipts (processor, payment_id, payment_status, order_id, "
-                "received_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
-            )
-            .bind(processor, payment_id, status, order_id, at, body)
-            .run()
-        )
-        return changes(result) == 1
+    def record(
+        self, processor: str, payment_id: str, status: str, judged: Order, at: str, body: str
+    ) -> Statement:
+        """Notes the callback once, and only while the order is still as `judged` was: a
+        repeat of the same report inserts nothing."""
+        return self.db.prepare(
+            "INSERT INTO processor_receipts (processor, payment_id, payment_status, order_id, "
+            "received_at, body) SELECT ?, ?, ?, id, ?, ? FROM orders "
+            "WHERE id = ? AND change_id IS ? ON CONFLICT DO NOTHING"
+        ).bind(processor, payment_id, status, at, body, judged.id, judged.change_id)
+
+
+def _order(row: dict[str, Any]) -> Order:
+    events = tuple(Event(**e) for e in json.loads(row.get("events") or "[]"))
+    return Order.from_row(row, events)

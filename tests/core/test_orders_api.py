@@ -182,12 +182,43 @@ async def test_a_key_is_forgotten_after_24_hours(harness: Harness) -> None:
 async def test_parallel_replays_of_one_key_create_one_order(make_harness: MakeHarness) -> None:
     harness = make_harness(RATE_LIMIT_ORDERS_PER_MINUTE="100")
     key = {"Idempotency-Key": "double-click"}
+    started = harness.clock.now
     replies = await asyncio.gather(
         *(harness.call("POST", "/api/order", order_body(), headers=key) for _ in range(20))
     )
     assert {r.status for r in replies} == {201}
     assert len({r.json["id"] for r in replies}) == 1
     assert len(harness.rows("SELECT id FROM orders")) == 1
+    # The test D1 yields between statements, so the others found the key still being served
+    # and waited (on the test's clock) for its answer, rather than running one after another.
+    assert harness.clock.now > started
+    replayed = [r for r in replies if r.headers.get("Idempotent-Replayed") == "true"]
+    assert len(replayed) == 19
+    assert {r.body for r in replayed} == {next(r for r in replies if r not in replayed).body}
+
+
+async def test_a_lost_race_is_decided_again_on_the_order_the_winner_left(
+    harness: Harness,
+) -> None:
+    order = await harness.create()
+    await harness.call("POST", f"/api/sandbox/pay/{order['id']}", {"status": "finished"})
+    replies = await asyncio.gather(
+        *(
+            harness.call("PUT", f"/api/order/{order['id']}", body, headers=harness.admin())
+            for body in (
+                {"status": "completed", "payout_tx_hash": "ab" * 32},
+                {"status": "refunded"},
+            )
+        )
+    )
+    # Both read the paid order; one wrote first, and the other, judged again on the order as
+    # the winner left it, is refused: completed and refunded are both final.
+    assert sorted(r.status for r in replies) == [200, 409]
+    winner = next(r for r in replies if r.status == 200).json
+    final = (await harness.call("GET", f"/api/order/{order['id']}")).json
+    assert final["status"] == winner["status"] and final["version"] == winner["version"]
+    moves = [e["status"] for e in final["timeline"]]
+    assert moves.count("completed") + moves.count("refunded") == 1
 
 
 async def test_the_operator_moves_an_order_and_every_change_is_recorded(harness: Harness) -> None:

@@ -3,6 +3,7 @@ clock the test moves and fakes only at the outer edge (outbound HTTP)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from collections.abc import Awaitable, Callable
@@ -35,6 +36,11 @@ class FakeClock:
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
 
+    async def sleep(self, seconds: float) -> None:
+        """A wait in the core: time passes at once, and other tasks get their turn."""
+        self.advance(seconds=seconds)
+        await asyncio.sleep(0)
+
 
 Answer = Callable[[OutboundRequest], Awaitable[OutboundResponse]]
 
@@ -59,6 +65,7 @@ class Reply:
     headers: dict[str, str]
     body: bytes
     background: list[Any]
+    d1: int  # D1 round trips the request made before answering (background work not counted)
 
     @property
     def json(self) -> Any:
@@ -81,6 +88,7 @@ class Harness:
             send=self.outbound,
             clock=self.clock,
             tokens=secrets.token_urlsafe,
+            sleep=self.clock.sleep,
             limiters={
                 "orders": WindowLimiter(settings.rate_limit_orders_per_minute, self.clock),
                 "quotes": WindowLimiter(settings.rate_limit_quotes_per_minute, self.clock),
@@ -105,13 +113,16 @@ class Harness:
         path, _, query = path.partition("?")
         params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
-        response: Response = await self.app.handle(
-            Request(method, path, params, Headers(headers or {}), data, client_ip)
-        )
+        with d1.counting() as trips:
+            response: Response = await self.app.handle(
+                Request(method, path, params, Headers(headers or {}), data, client_ip)
+            )
         if run_background:
             for task in response.background:
                 await task()
-        return Reply(response.status, response.headers, response.body, response.background)
+        return Reply(
+            response.status, response.headers, response.body, response.background, trips.count
+        )
 
     async def create(self, **overrides: Any) -> dict[str, Any]:
         reply = await self.call("POST", "/api/order", order_body(**overrides))

@@ -1,0 +1,135 @@
+"""Every D1 round trip is earned: at the edge each one is a network hop to the database's
+primary, so each endpoint's count is pinned here (a `first`, `all`, `run` or `batch` is one)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from devhost import d1
+from orders import ipn_signature
+from orders.ports import OutboundRequest, OutboundResponse
+from tests.core.conftest import MakeHarness
+from tests.core.test_nowpayments_client import (
+    CREATED,
+    CURRENCIES,
+    ESTIMATE,
+    KEY,
+    MIN_BTC,
+    MIN_USDT,
+    SECRET,
+    ok,
+)
+from tests.support.inprocess import Harness, order_body
+
+
+def on_nowpayments(make_harness: MakeHarness) -> Harness:
+    """Orders on NOWPayments, answered at the outbound edge by a small stand-in that keeps its
+    payments (all `waiting` until a test says otherwise) in `harness.payments`."""
+    harness = make_harness(
+        PROCESSOR="nowpayments", NOWPAYMENTS_API_KEY=KEY, NOWPAYMENTS_IPN_SECRET=SECRET,
+        RATE_LIMIT_ORDERS_PER_MINUTE="100",
+    )  # fmt: skip
+    payments: dict[str, dict[str, object]] = {}
+
+    async def answer(request: OutboundRequest) -> OutboundResponse:
+        path = request.url.split("/v1", 1)[1].split("?")[0]
+        if path == "/min-amount":
+            return MIN_BTC if "currency_from=btc" in request.url else MIN_USDT
+        if path == "/payment" and request.method == "POST":
+            payment_id = str(5745459419 + len(payments))
+            payments[payment_id] = {
+                **json.loads(CREATED.body), "payment_id": payment_id, "actually_paid": 0,
+                "order_id": json.loads(request.body or b"{}")["order_id"],
+            }  # fmt: skip
+            return ok(payments[payment_id], 201)
+        if path.startswith("/payment/"):
+            return ok(payments[path.removeprefix("/payment/")])
+        return {"/full-currencies": CURRENCIES, "/estimate": ESTIMATE}[path]
+
+    harness.outbound.answer = answer
+    harness.payments = payments  # type: ignore[attr-defined]
+    return harness
+
+
+def signed(payload: dict[str, object]) -> tuple[bytes, dict[str, str]]:
+    body, signature = ipn_signature.signed_body(payload, SECRET)
+    return body, {"x-nowpayments-sig": signature, "Content-Type": "application/json"}
+
+
+async def test_reads_polls_and_creates_take_one_round_trip(make_harness: MakeHarness) -> None:
+    harness = on_nowpayments(make_harness)
+    await harness.call("POST", "/api/order", order_body())  # warms the KV catalogue
+
+    created = await harness.call("POST", "/api/order", order_body())
+    read = await harness.call("GET", f"/api/order/{created.json['id']}")
+    poll = await harness.call(
+        "GET", f"/api/order/{created.json['id']}", headers={"If-None-Match": read.headers["ETag"]}
+    )
+    assert (created.status, read.status, poll.status) == (201, 200, 304)
+    assert (created.d1, read.d1, poll.d1) == (1, 1, 1)
+
+
+async def test_a_keyed_create_takes_two_and_its_replay_one(make_harness: MakeHarness) -> None:
+    harness = on_nowpayments(make_harness)
+    await harness.call("POST", "/api/order", order_body())
+    key = {"Idempotency-Key": "k-1"}
+
+    first = await harness.call("POST", "/api/order", order_body(), headers=key)
+    replay = await harness.call("POST", "/api/order", order_body(), headers=key)
+    assert (first.status, replay.status, replay.body) == (201, 201, first.body)
+    assert (first.d1, replay.d1) == (2, 1)
+
+
+async def test_an_operator_change_takes_two(make_harness: MakeHarness) -> None:
+    harness = on_nowpayments(make_harness)
+    order = (await harness.call("POST", "/api/order", order_body())).json
+    changed = await harness.call(
+        "PUT", f"/api/order/{order['id']}", {"status": "cancelled"}, headers=harness.admin()
+    )
+    assert changed.status == 200 and changed.json["status"] == "cancelled"
+    assert changed.d1 == 2
+
+
+async def test_a_callback_takes_three_and_its_repeat_one(make_harness: MakeHarness) -> None:
+    harness = on_nowpayments(make_harness)
+    order = (await harness.call("POST", "/api/order", order_body())).json
+    payment = harness.payments[order["payment"]["id"]]  # type: ignore[attr-defined]
+    payment.update(payment_status="finished", actually_paid=0.01)
+    body, headers = signed({
+        "payment_id": int(order["payment"]["id"]), "order_id": order["id"],
+        "payment_status": "finished", "actually_paid": Decimal("0.01"),
+    })  # fmt: skip
+
+    callback = await harness.call("POST", "/api/ipn/nowpayments", raw=body, headers=headers)
+    repeat = await harness.call("POST", "/api/ipn/nowpayments", raw=body, headers=headers)
+    assert callback.json == {"ok": True, "order_status": "paid"}
+    assert repeat.json == {"ok": True, "duplicate": True}
+    assert (callback.d1, repeat.d1) == (3, 1)
+
+
+async def test_a_sandbox_payment_takes_four(harness: Harness) -> None:
+    order = await harness.create()
+    paid = await harness.call("POST", f"/api/sandbox/pay/{order['id']}", {"status": "finished"})
+    assert paid.status == 200 and paid.json["order"]["status"] == "paid"
+    assert paid.d1 == 4
+
+
+async def test_a_cron_run_costs_the_same_for_one_order_as_for_twenty(
+    make_harness: MakeHarness,
+) -> None:
+    harness = on_nowpayments(make_harness)
+
+    async def cron_round_trips(orders: int) -> tuple[dict[str, int], int]:
+        for _ in range(orders):
+            await harness.create()
+        harness.clock.advance(hours=2)
+        with d1.counting() as trips:
+            report = await harness.app.scheduled()
+        return report, trips.count
+
+    one = await cron_round_trips(1)
+    twenty = await cron_round_trips(20)
+    assert one[0] == {"expired": 1, "reconciled": 1, "delivered": 0}
+    assert twenty[0] == {"expired": 20, "reconciled": 20, "delivered": 0}
+    assert one[1] == twenty[1]
