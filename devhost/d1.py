@@ -81,9 +81,10 @@ class LocalD1:
     """A statement (or a batch) runs synchronously once its turn comes, so each is atomic with
     respect to every other request, as a D1 batch is."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, latency: float = 0.0) -> None:
         self.connection = connection
         self.available = True  # tests switch this off to watch /health degrade
+        self.latency = latency  # seconds per round trip: the bench plays a distant D1 with it
 
     def prepare(self, sql: str) -> Statement:
         return Statement(self, sql)
@@ -94,7 +95,7 @@ class LocalD1:
     async def round_trip(
         self, statements: list[Statement], *, atomic: bool = False
     ) -> list[dict[str, Any]]:
-        await asyncio.sleep(0)  # the network hop: other requests run meanwhile
+        await asyncio.sleep(self.latency)  # the network hop: other requests run meanwhile
         started = time.perf_counter()
         try:
             if not atomic:

@@ -11,10 +11,8 @@ import pytest
 from orders import ipn_signature
 from orders.ports import OutboundRequest, OutboundResponse, SendError
 from tests.core.conftest import MakeHarness
-from tests.support.inprocess import Harness, order_body
-
-KEY = "np-key"
-SECRET = "np-ipn"
+from tests.support.inprocess import CURRENCIES as NOWPAYMENTS_CURRENCIES
+from tests.support.inprocess import KEY, SECRET, Harness, order_body
 
 
 @pytest.fixture
@@ -44,12 +42,7 @@ def ok(data: object, status: int = 200) -> OutboundResponse:
     return OutboundResponse(status, json.dumps(data).encode())
 
 
-CURRENCIES = ok({"currencies": [
-    {"code": "BTC", "name": "Bitcoin", "network": "btc", "enable": True,
-     "wallet_regex": "^(bc1|[13])[a-zA-HJ-NP-Z0-9]{25,62}$", "extra_id_exists": False},
-    {"code": "USDTTRC20", "name": "Tether USD", "network": "trx", "enable": True,
-     "wallet_regex": "^T[1-9A-HJ-NP-Za-km-z]{33}$", "extra_id_exists": False},
-]})  # fmt: skip
+CURRENCIES = ok(NOWPAYMENTS_CURRENCIES)
 MIN_BTC = ok({"min_amount": 0.0001})
 MIN_USDT = ok({"min_amount": 5})
 ESTIMATE = ok({"estimated_amount": 951.5})

@@ -3,53 +3,22 @@ primary, so each endpoint's count is pinned here (a `first`, `all`, `run` or `ba
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 from devhost import d1
 from orders import ipn_signature
-from orders.ports import OutboundRequest, OutboundResponse
 from tests.core.conftest import MakeHarness
-from tests.core.test_nowpayments_client import (
-    CREATED,
-    CURRENCIES,
-    ESTIMATE,
-    KEY,
-    MIN_BTC,
-    MIN_USDT,
+from tests.support.inprocess import (
+    NOWPAYMENTS_ENV,
     SECRET,
-    ok,
+    Harness,
+    nowpayments_harness,
+    order_body,
 )
-from tests.support.inprocess import Harness, order_body
 
 
 def on_nowpayments(make_harness: MakeHarness) -> Harness:
-    """Orders on NOWPayments, answered at the outbound edge by a small stand-in that keeps its
-    payments (all `waiting` until a test says otherwise) in `harness.payments`."""
-    harness = make_harness(
-        PROCESSOR="nowpayments", NOWPAYMENTS_API_KEY=KEY, NOWPAYMENTS_IPN_SECRET=SECRET,
-        RATE_LIMIT_ORDERS_PER_MINUTE="100",
-    )  # fmt: skip
-    payments: dict[str, dict[str, object]] = {}
-
-    async def answer(request: OutboundRequest) -> OutboundResponse:
-        path = request.url.split("/v1", 1)[1].split("?")[0]
-        if path == "/min-amount":
-            return MIN_BTC if "currency_from=btc" in request.url else MIN_USDT
-        if path == "/payment" and request.method == "POST":
-            payment_id = str(5745459419 + len(payments))
-            payments[payment_id] = {
-                **json.loads(CREATED.body), "payment_id": payment_id, "actually_paid": 0,
-                "order_id": json.loads(request.body or b"{}")["order_id"],
-            }  # fmt: skip
-            return ok(payments[payment_id], 201)
-        if path.startswith("/payment/"):
-            return ok(payments[path.removeprefix("/payment/")])
-        return {"/full-currencies": CURRENCIES, "/estimate": ESTIMATE}[path]
-
-    harness.outbound.answer = answer
-    harness.payments = payments  # type: ignore[attr-defined]
-    return harness
+    return nowpayments_harness(make_harness(**NOWPAYMENTS_ENV))
 
 
 def signed(payload: dict[str, object]) -> tuple[bytes, dict[str, str]]:
@@ -94,7 +63,7 @@ async def test_an_operator_change_takes_two(make_harness: MakeHarness) -> None:
 async def test_a_callback_takes_three_and_its_repeat_one(make_harness: MakeHarness) -> None:
     harness = on_nowpayments(make_harness)
     order = (await harness.call("POST", "/api/order", order_body())).json
-    payment = harness.payments[order["payment"]["id"]]  # type: ignore[attr-defined]
+    payment = harness.payments[order["payment"]["id"]]
     payment.update(payment_status="finished", actually_paid=0.01)
     body, headers = signed({
         "payment_id": int(order["payment"]["id"]), "order_id": order["id"],

@@ -95,6 +95,7 @@ class Harness:
             },
         )
         self.app = App(self.deps)
+        self.payments: dict[str, dict[str, Any]] = {}  # see nowpayments_harness
 
     def close(self) -> None:
         self.connection.close()
@@ -148,3 +149,50 @@ def order_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+# --- NOWPayments, answered at the outbound edge --------------------------------------------------
+
+KEY = "np-key"
+SECRET = "np-ipn"
+NOWPAYMENTS_ENV = {
+    "PROCESSOR": "nowpayments", "NOWPAYMENTS_API_KEY": KEY, "NOWPAYMENTS_IPN_SECRET": SECRET,
+    "RATE_LIMIT_ORDERS_PER_MINUTE": "100000", "RATE_LIMIT_QUOTES_PER_MINUTE": "100000",
+}  # fmt: skip
+CURRENCIES = {"currencies": [
+    {"code": "BTC", "name": "Bitcoin", "network": "btc", "enable": True,
+     "wallet_regex": "^(bc1|[13])[a-zA-HJ-NP-Z0-9]{25,62}$", "extra_id_exists": False},
+    {"code": "USDTTRC20", "name": "Tether USD", "network": "trx", "enable": True,
+     "wallet_regex": "^T[1-9A-HJ-NP-Za-km-z]{33}$", "extra_id_exists": False},
+]}  # fmt: skip
+
+
+def nowpayments_harness(harness: Harness) -> Harness:
+    """Answers `harness`'s outbound calls as NOWPayments would: its catalogue, minimums and
+    estimates, and payments it keeps in `harness.payments` (`waiting` until a test changes
+    one; `finished` and the amount make it paid when the order is next asked about)."""
+
+    async def answer(request: OutboundRequest) -> OutboundResponse:
+        path = request.url.split("/v1", 1)[1].split("?")[0]
+        if path == "/full-currencies":
+            return _ok(CURRENCIES)
+        if path == "/min-amount":
+            return _ok({"min_amount": 0.0001 if "currency_from=btc" in request.url else 5})
+        if path == "/estimate":
+            return _ok({"estimated_amount": 951.5})
+        if path == "/payment" and request.method == "POST":
+            payment_id = str(5745459419 + len(harness.payments))
+            harness.payments[payment_id] = {
+                "payment_id": payment_id, "payment_status": "waiting", "pay_amount": 0.01,
+                "pay_address": "bc1qdepositaddressxxxxxxxxxxxxxxxxxxxxxxx", "pay_currency": "btc",
+                "actually_paid": 0, "order_id": json.loads(request.body or b"{}")["order_id"],
+            }  # fmt: skip
+            return _ok(harness.payments[payment_id], 201)
+        return _ok(harness.payments[path.removeprefix("/payment/")])
+
+    harness.outbound.answer = answer
+    return harness
+
+
+def _ok(data: object, status: int = 200) -> OutboundResponse:
+    return OutboundResponse(status, json.dumps(data).encode())
