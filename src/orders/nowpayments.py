@@ -77,7 +77,7 @@ class NowPayments:
         data = await self._get(
             "/min-amount", {"currency_from": from_currency, "currency_to": to_currency}
         )
-        return money.from_processor(data.get("min_amount"))
+        return _amount(data, "min_amount")
 
     async def estimate(self, from_currency: str, to_currency: str, amount: Decimal) -> Decimal:
         data = await self._get(
@@ -85,7 +85,7 @@ class NowPayments:
             {"amount": money.to_text(amount), "currency_from": from_currency,
              "currency_to": to_currency},
         )  # fmt: skip
-        estimated = money.from_processor(data.get("estimated_amount"))
+        estimated = _amount(data, "estimated_amount")
         if estimated <= 0:
             raise ProcessorError("the processor gave no estimate for this pair")
         return estimated
@@ -182,6 +182,13 @@ def _json(body: bytes) -> Any:
         return None
 
 
+def _amount(data: dict[str, Any], key: str) -> Decimal:
+    try:
+        return money.from_processor(data.get(key))
+    except money.NotAnAmount as exc:
+        raise ProcessorError(f"it sent a {key} we cannot read ({exc})", retryable=False) from None
+
+
 def _pattern(value: Any) -> str | None:
     return str(value) if value else None
 
@@ -194,10 +201,10 @@ def _payment(data: dict[str, Any]) -> Payment:
         payment_id=str(data.get("payment_id")),  # a string on create, a number later
         status=str(data.get("payment_status") or "waiting"),
         address=str(data.get("pay_address") or ""),
-        amount=money.from_processor(data.get("pay_amount")),
+        amount=_amount(data, "pay_amount"),
         currency=str(data.get("pay_currency") or "").lower(),
         extra_id=data.get("payin_extra_id") or None,
-        actually_paid=money.from_processor(data.get("actually_paid")),
+        actually_paid=_amount(data, "actually_paid"),
         tx_hash=data.get("payin_hash") or None,
         order_id=data.get("order_id") or None,
         parent_payment_id=str(parent) if parent else None,

@@ -20,6 +20,9 @@ class Price:
 def price(amount: Decimal, estimated: Decimal, fee_percent: Decimal, to_decimals: int) -> Price:
     if amount <= 0 or estimated <= 0:
         raise ValueError("amount and estimate must be positive")
-    rate = (estimated / amount).quantize(Decimal(1).scaleb(-RATE_DECIMALS), ROUND_HALF_EVEN)
-    after_fee = estimated * (Decimal(100) - fee_percent) / Decimal(100)
+    exact = money.CONTEXT
+    rate = exact.divide(estimated, amount).quantize(
+        Decimal(1).scaleb(-RATE_DECIMALS), ROUND_HALF_EVEN, exact
+    )
+    after_fee = exact.divide(exact.multiply(estimated, exact.subtract(100, fee_percent)), 100)
     return Price(rate=rate, to_amount=money.round_down(after_fee, to_decimals))

@@ -78,7 +78,8 @@ class SandboxProcessor:
         return next(c.min_amount for c in CURRENCIES if c.code == from_currency)
 
     async def estimate(self, from_currency: str, to_currency: str, amount: Decimal) -> Decimal:
-        return amount * USD_PRICES[from_currency] / USD_PRICES[to_currency]
+        usd = money.CONTEXT.multiply(amount, USD_PRICES[from_currency])
+        return money.CONTEXT.divide(usd, USD_PRICES[to_currency])
 
     async def create_payment(
         self, *, order_id: str, currency: str, amount: Decimal, callback_url: str

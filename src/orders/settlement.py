@@ -39,7 +39,7 @@ def settle(order: Order, payment: Payment) -> Change | None:
     ):
         deposits[payment.payment_id] = money.to_text(payment.actually_paid)
         fields["deposits"] = json.dumps(deposits, sort_keys=True)
-        fields["received_amount"] = money.to_text(sum(map(Decimal, deposits.values()), Decimal(0)))
+        fields["received_amount"] = money.to_text(money.total(map(Decimal, deposits.values())))
     if payment.tx_hash and payment.tx_hash != order.deposit_tx_hash:
         fields["deposit_tx_hash"] = payment.tx_hash
     received = Decimal(str(fields.get("received_amount", order.received_amount)))

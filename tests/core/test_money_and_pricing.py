@@ -13,11 +13,29 @@ def test_plain_positive_decimals_parse_exactly(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text", ["", "0", "0.0", "-1", "+1", "1e-3", "1.", ".5", " 1", "01", "NaN", "1,5", "0x10",
-             "0.0000000000000000001"],
+             "0.0000000000000000001", "0.01\n", "1\n", "1 ", "١", "1000000000000000000"],
 )  # fmt: skip
 def test_anything_else_is_not_an_amount(text: str) -> None:
     with pytest.raises(money.NotAnAmount):
         money.parse_amount(text)
+
+
+def test_36_significant_digits_survive_parsing_writing_and_adding() -> None:
+    huge = "999999999999999999.999999999999999999"
+    assert money.to_text(money.parse_amount(huge)) == huge
+    assert money.to_text(money.from_processor(huge)) == huge
+    tiny = Decimal("0.000000000000000001")
+    assert money.to_text(money.total([Decimal(huge), tiny])) == "1000000000000000000"
+    assert money.total([Decimal(huge), -tiny]) == Decimal("999999999999999999.999999999999999998")
+
+
+@pytest.mark.parametrize(
+    "reported", ["1E+999999", "1e-19", "-1", "NaN", "Infinity", "sNaN", "1000000000000000000",
+                 "0.1" + "0" * 90 + "1", "twelve", True],
+)  # fmt: skip
+def test_a_processor_amount_we_cannot_hold_exactly_is_refused(reported: object) -> None:
+    with pytest.raises(money.NotAnAmount):
+        money.from_processor(reported)
 
 
 def test_amounts_are_written_without_exponents_or_trailing_zeros() -> None:

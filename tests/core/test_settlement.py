@@ -95,3 +95,10 @@ def test_a_repeat_deposit_on_a_completed_order_is_recorded_not_lost() -> None:
 def test_a_failed_repeat_deposit_does_not_fail_the_order() -> None:
     partial = an_order(Status.PARTIALLY_PAID, received_amount="0.004", deposits='{"100": "0.004"}')
     assert settle(partial, a_payment("failed", payment_id="101", parent_payment_id="100")) is None
+
+
+def test_deposits_add_up_exactly_past_28_significant_digits() -> None:
+    earlier = an_order(deposits='{"99": "999999999999999998.999999999999999999"}')
+    change = settle(earlier, a_payment("partially_paid", "1.000000000000000002"))
+    assert change is not None
+    assert change.fields["received_amount"] == "1000000000000000000.000000000000000001"
