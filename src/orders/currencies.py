@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from . import money
+from . import money, text
 
 # BIP-21-style schemes wallets understand; other currencies fall back to their ticker.
 URI_SCHEMES = {
@@ -34,10 +34,11 @@ class Currency:
     extra_id_pattern: str | None = None
 
     def address_ok(self, address: str) -> bool:
-        return re.fullmatch(self.address_pattern, address) is not None
+        # A processor's pattern may be as loose as `\S+`: hidden characters are refused anyway.
+        return text.is_plain(address) and re.fullmatch(self.address_pattern, address) is not None
 
     def extra_id_ok(self, extra_id: str) -> bool:
-        return (
+        return text.is_plain(extra_id) and (
             self.extra_id_pattern is None
             or re.fullmatch(self.extra_id_pattern, extra_id) is not None
         )

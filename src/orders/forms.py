@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, StrictStr, StringConstraints, ValidationError
 
-from . import money
+from . import money, text
 from .currencies import Currency
 from .errors import FieldError, ValidationFailed
 
@@ -20,13 +20,16 @@ M = TypeVar("M", bound=BaseModel)
 _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
 _TX_HASH = re.compile(r"[0-9A-Za-z]{16,128}")
 
+# An amount is taken as sent: "0.01\n" is not a plain decimal, so it is refused, not trimmed.
+AmountText = Annotated[StrictStr, StringConstraints(strip_whitespace=False)]
+
 
 class CreateOrderBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     from_currency: StrictStr
     to_currency: StrictStr
-    amount: StrictStr
+    amount: AmountText
     payout_address: StrictStr
     payout_extra_id: StrictStr | None = None
     refund_address: StrictStr | None = None
@@ -44,7 +47,7 @@ class UpdateOrderBody(BaseModel):
 class SandboxPayBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    amount: StrictStr | None = None
+    amount: AmountText | None = None
     status: StrictStr = "finished"
     # False records the deposit at the (sandbox) processor but drops its callback, as a
     # network would: reconciliation must then find it.
@@ -140,12 +143,23 @@ def check_order(
             problems.append(FieldError("payout_extra_id", "is not a valid destination tag"))
     if source and body.refund_address and not source.address_ok(body.refund_address):
         problems.append(FieldError("refund_address", f"is not a valid {source.name} address"))
-    if body.email is not None and (len(body.email) > 254 or not _EMAIL.fullmatch(body.email)):
+    if body.email is not None and not _email_ok(body.email):
         problems.append(FieldError("email", "is not a valid email address"))
     if problems:
         raise ValidationFailed(problems)
     assert source and target
     return source, target, amount
+
+
+def _email_ok(email: str) -> bool:
+    return len(email) <= 254 and _EMAIL.fullmatch(email) is not None and text.is_plain(email)
+
+
+def check_note(note: str | None) -> None:
+    if note is not None and not text.is_plain_note(note):
+        raise ValidationFailed(
+            [FieldError("note", "must not hold control or bidirectional-override characters")]
+        )
 
 
 def check_tx_hash(value: str | None, field: str) -> None:

@@ -22,7 +22,14 @@ from .errors import (
     ValidationFailed,
     VersionConflict,
 )
-from .forms import CreateOrderBody, UpdateOrderBody, check_order, check_tx_hash, parse
+from .forms import (
+    CreateOrderBody,
+    UpdateOrderBody,
+    check_note,
+    check_order,
+    check_tx_hash,
+    parse,
+)
 from .http import JSON_TYPE, Request, Response, json_response
 from .lifecycle import Source, Status
 from .order import Event, Order, timestamp
@@ -169,6 +176,7 @@ class Ordering:
                 [FieldError("status", f"must be one of {', '.join(s.value for s in Status)}")]
             ) from None
         check_tx_hash(body.payout_tx_hash, "payout_tx_hash")
+        check_note(body.note)
         if target is Status.COMPLETED and not body.payout_tx_hash:
             raise ValidationFailed(
                 [FieldError("payout_tx_hash", "is required to mark an order completed")]
