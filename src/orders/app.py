@@ -57,8 +57,7 @@ class App:
         }
 
     async def handle(self, request: Request) -> Response:
-        incoming = request.headers.get("x-request-id", "")
-        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else self.deps.new_id("req")
+        request_id = self._request_id(request)
         try:
             response = await self._dispatch(request)
         except ApiError as error:
@@ -75,6 +74,19 @@ class App:
         except Exception:
             log.exception("unhandled error on %s %s [%s]", request.method, request.path, request_id)
             response = error_response(ApiError(), request_id)
+        return self._finish(request, response, request_id)
+
+    def refuse(self, request: Request, error: ApiError) -> Response:
+        """A host's own refusal (a body it could not read, a path it would not route), answered
+        like every error of the API: the one body, a request id, CORS. `request.body` is unused."""
+        request_id = self._request_id(request)
+        return self._finish(request, error_response(error, request_id), request_id)
+
+    def _request_id(self, request: Request) -> str:
+        incoming = request.headers.get("x-request-id", "")
+        return incoming if _REQUEST_ID.fullmatch(incoming) else self.deps.new_id("req")
+
+    def _finish(self, request: Request, response: Response, request_id: str) -> Response:
         response.headers["X-Request-Id"] = request_id
         response.headers.setdefault("Cache-Control", "no-store")
         self._cors(request, response)
@@ -104,7 +116,8 @@ class App:
     async def _dispatch(self, request: Request) -> Response:
         if request.method == "OPTIONS":
             return Response(204)
-        if len(request.body) > MAX_BODY_BYTES:
+        # The announced size first: a host that has not read the body yet never needs to.
+        if max(len(request.body), request.declared_length or 0) > MAX_BODY_BYTES:
             raise PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
         found = resolve(request.method, request.path)
         if found.match is Match.NONE:

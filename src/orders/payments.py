@@ -6,10 +6,8 @@ same way whether a callback, the sandbox or the cron job noticed it, and only on
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from . import ipn_signature, money
@@ -17,7 +15,7 @@ from .changes import Also, Change, Changer
 from .deps import Deps
 from .errors import FieldError, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from .forms import SandboxPayBody, parse
-from .http import Request, Response, json_response
+from .http import Request, Response, json_response, parse_json
 from .lifecycle import OPEN_FOR_PAYMENT, Source, Status
 from .order import Order, timestamp
 from .ports import Statement
@@ -63,12 +61,18 @@ class Payments:
             raise Unauthorized("Callbacks are disabled: no IPN secret is configured.")
         if not ipn_signature.verify(raw, signature, secret):
             raise Unauthorized("Missing or invalid callback signature.")
-        body = json.loads(raw, parse_float=Decimal)
+        body = parse_json(raw)
+        if not isinstance(body, dict):
+            raise ValidationFailed([FieldError("", "the body must be a JSON object")])
         payment_id = str(body.get("payment_id") or "")
         status = str(body.get("payment_status") or "")
         if not payment_id or status not in STATUS_MAP:
             raise ValidationFailed([FieldError("payment_status", "unknown payment status")])
-        receipt = f"{status}:{money.to_text(money.from_processor(body.get('actually_paid')))}"
+        try:
+            reported = money.from_processor(body.get("actually_paid"))
+        except money.NotAnAmount as exc:
+            raise ValidationFailed([FieldError("actually_paid", str(exc))]) from None
+        receipt = f"{status}:{money.to_text(reported)}"
         if await self.receipts.seen(self.processor.name, payment_id, receipt):
             return {"ok": True, "duplicate": True}, None
         try:

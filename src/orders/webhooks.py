@@ -284,10 +284,12 @@ class Webhooks:
                 "UPDATE webhook_outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, "
                 "claimed_until = NULL, claim_token = NULL WHERE event_id = ?"
             ).bind(timestamp(self.deps.clock()), event_id),
-            # Redelivering is the operator saying the receiver is back: re-enable it.
-            db.prepare("DELETE FROM webhook_gone WHERE url = ?").bind(
-                self.deps.settings.webhook_url or ""
-            ),
+            # Redelivering is the operator saying the receiver is back: re-enable it, but only
+            # for an event that exists (in the same round trip, so an unknown id changes nothing).
+            db.prepare(
+                "DELETE FROM webhook_gone WHERE url = ? "
+                "AND EXISTS (SELECT 1 FROM webhook_outbox WHERE event_id = ?)"
+            ).bind(self.deps.settings.webhook_url or "", event_id),
         ])  # fmt: skip
         if changes(results[0]) != 1:
             raise NotFound("No webhook event with this id.")
