@@ -48,6 +48,8 @@ def site(pages_dir: Path, api_base: str, sandbox: bool) -> web.Application:
                 text=body, content_type="text/javascript", headers=headers_for(path)
             )
         relative = path.lstrip("/") or "index.html"
+        if "\x00" in relative:
+            relative = "_"  # no file has a NUL in its name (the OS refuses it): not found
         target = (pages_dir / relative).resolve()
         if target.is_dir():
             target = target / "index.html"
@@ -76,5 +78,5 @@ def site(pages_dir: Path, api_base: str, sandbox: bool) -> web.Application:
         )
 
     app = web.Application()
-    app.router.add_get("/{tail:.*}", serve)
+    app.router.add_get(r"/{tail:[\s\S]*}", serve)  # newlines too: an odd path is a 404 page
     return app

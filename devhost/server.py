@@ -14,9 +14,8 @@ from aiohttp import web
 from orders.app import App
 from orders.config import Settings
 from orders.deps import Deps
-from orders.http import Headers, Request
 
-from . import d1, pages
+from . import d1, inbound, pages
 from .clock import ShiftableClock
 from .kv import LocalKV
 from .limits import WindowLimiter
@@ -58,17 +57,7 @@ def api(app: App, host: HostSettings, clock: ShiftableClock) -> web.Application:
 
     async def handle(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
-        body = await request.read()
-        peer = request.remote or "unknown"
-        ours = Request(
-            method=request.method,
-            path=request.path,
-            query={k: v for k, v in request.query.items()},
-            headers=Headers(list(request.headers.items())),
-            body=body,
-            client_ip=request.headers.get("CF-Connecting-IP", peer),
-        )
-        response = await app.handle(ours)
+        response = await inbound.answer(app, request, host.client_ip_header)
         for task in response.background:
             later(task)
         log.info(
@@ -79,7 +68,7 @@ def api(app: App, host: HostSettings, clock: ShiftableClock) -> web.Application:
             (time.perf_counter() - started) * 1000,
             response.headers.get("X-Request-Id", "-"),
         )
-        return web.Response(status=response.status, body=response.body, headers=response.headers)
+        return inbound.to_aiohttp(response)
 
     async def settle() -> None:
         # Test hooks first let in-flight waitUntil work finish: jumping the clock under a send
@@ -97,12 +86,18 @@ def api(app: App, host: HostSettings, clock: ShiftableClock) -> web.Application:
         now = clock.advance(float(data.get("advance_seconds", 0)))
         return web.json_response({"now": now.isoformat()})
 
-    server = web.Application(client_max_size=1024 * 1024)
+    server = web.Application(
+        client_max_size=1024 * 1024,
+        middlewares=[inbound.own_errors(app, host.client_ip_header)],
+        # The edge hands a Worker the body as sent, Content-Encoding and all: so does this host.
+        handler_args={"auto_decompress": False},
+    )
     if host.test_hooks:
         # Like `wrangler dev --test-scheduled`, plus a clock tests can move: never in production.
         server.router.add_post("/__scheduled", run_scheduled)
         server.router.add_post("/__dev/clock", move_clock)
-    server.router.add_route("*", "/{tail:.*}", handle)
+    # Any path at all, newlines included (`.` would stop at one): the core decides what is there.
+    server.router.add_route("*", r"/{tail:[\s\S]*}", handle)
     return server
 
 

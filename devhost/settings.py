@@ -36,6 +36,8 @@ class HostSettings:
     pages_dir: Path
     cron_interval: float
     test_hooks: bool
+    # The header a proxy in front of this host sets to the client's address; None: the peer's.
+    client_ip_header: str | None = None
 
     @classmethod
     def load(cls, root: Path, environ: Mapping[str, str] | None = None) -> HostSettings:
@@ -62,4 +64,5 @@ class HostSettings:
             pages_dir=Path(env.get("PAGES_DIR", str(root / "pages"))),
             cron_interval=float(env.get("CRON_INTERVAL_SECONDS", "60")),
             test_hooks=env.get("DEVHOST_TEST_HOOKS") == "1",
+            client_ip_header=env.get("TRUST_CLIENT_IP_HEADER", "").strip() or None,
         )

@@ -211,7 +211,12 @@ def test_concurrent_puts_without_if_match_each_apply_to_the_order_as_it_then_is(
 
 
 def test_rate_limit_refuses_with_retry_after_and_creates_nothing() -> None:
-    with local_host(RATE_LIMIT_ORDERS_PER_MINUTE="3", RATE_LIMIT_QUOTES_PER_MINUTE="2") as h:
+    # As behind Cloudflare, which sets CF-Connecting-IP: each address has its own limit.
+    with local_host(
+        RATE_LIMIT_ORDERS_PER_MINUTE="3",
+        RATE_LIMIT_QUOTES_PER_MINUTE="2",
+        TRUST_CLIENT_IP_HEADER="CF-Connecting-IP",
+    ) as h:
         api = h.client()
         statuses = [api.request("POST", "/api/order", order_body()).status for _ in range(4)]
         assert statuses == [201, 201, 201, 429]
