@@ -48,7 +48,10 @@ class Default(WorkerEntrypoint):
         # A JS Response refuses any body, even an empty one, with 204/304; HEAD sends none.
         return Response(response.body or None, status=response.status, headers=response.headers)
 
-    async def scheduled(self, controller: Any, env: Any, ctx: Any) -> None:
+    # workerd calls an entrypoint class's handler as scheduled(controller, env, ctx), with env and
+    # ctx already given to the constructor (and passed as undefined, or not at all): only
+    # `controller` is ever used, and every argument may be missing.
+    async def scheduled(self, controller: Any = None, env: Any = None, ctx: Any = None) -> None:
         report = await App(build_deps(self.env)).scheduled()
         if any(report.values()):
             print(json.dumps({"cron": getattr(controller, "cron", None), **report}))
@@ -58,13 +61,21 @@ async def to_request(request: Any) -> Request:
     url = urlsplit(str(request.url))
     headers = Headers(list(request.headers.items()))
     return Request(
-        method=str(request.method),  # the SDK gives an `HTTPMethod`, a str enum
+        method=method_of(request),
         path=unquote(url.path) or "/",
         query=dict(parse_qsl(url.query, keep_blank_values=True)),
         headers=headers,
         body=await request.bytes(),  # the bytes as received: signatures are checked over them
         client_ip=headers.get("cf-connecting-ip") or "unknown",
     )
+
+
+def method_of(request: Any) -> str:
+    """The method as the client sent it. The SDK's `Request.method` looks it up in Python's
+    `http.HTTPMethod` and raises KeyError for any other (WebDAV's PROPFIND, or a lower-case
+    `propfind`, which fetch does not upper-case); the router answers those with a 405."""
+    js_request = getattr(request, "js_object", None)
+    return str(request.method if js_request is None else js_request.method)
 
 
 def build_deps(env: Any) -> Deps:
@@ -112,7 +123,10 @@ async def send(request: OutboundRequest) -> OutboundResponse:
         return await asyncio.wait_for(_exchange(request), request.timeout_seconds)
     except TimeoutError:
         raise SendError(f"timed out after {request.timeout_seconds:g}s") from None
-    except OSError as exc:  # Pyodide raises its AbortError (an OSError) for refused, reset, DNS
+    except Exception as exc:
+        # No HTTP answer, in any of the shapes the runtime's fetch fails in: Pyodide's AbortError
+        # (an OSError) for refused, reset or DNS, and a JsException (a JS TypeError) for a request
+        # fetch will not even send, such as a URL without a scheme. The core handles SendError.
         raise SendError(f"{exc.__class__.__name__}: {exc}") from None
 
 

@@ -106,12 +106,18 @@ class FakeEntrypoint:
 
 @dataclass
 class Incoming:
-    """A `workers.Request`: `HTTPMethod`, full URL, `HTTPMessage` headers, `await bytes()`."""
+    """A `workers.Request`: full URL, `HTTPMessage` headers, `await bytes()`, the JS request as
+    `js_object`, and `method` as the SDK computes it: `HTTPMethod[js method]`, a KeyError for a
+    method outside that enum."""
 
-    method: HTTPMethod
+    js_object: types.SimpleNamespace  # the JS Request: `.method` is the method as sent
     url: str
     headers: HTTPMessage
     body: bytes = b""
+
+    @property
+    def method(self) -> HTTPMethod:
+        return HTTPMethod[self.js_object.method]
 
     async def bytes(self) -> bytes:
         return self.body
@@ -121,7 +127,7 @@ def incoming(method: str, path: str, body: bytes = b"", **headers: str) -> Incom
     message = HTTPMessage()
     for name, value in {"CF-Connecting-IP": CLIENT_IP, **headers}.items():
         message[name.replace("_", "-")] = value
-    return Incoming(HTTPMethod[method], API + path, message, body)
+    return Incoming(types.SimpleNamespace(method=method), API + path, message, body)
 
 
 class Context:
@@ -320,6 +326,18 @@ async def test_an_allowing_rate_limit_binding_lets_the_request_through(
     assert limiter.keys == [f"quotes:{CLIENT_IP}"]
 
 
+@pytest.mark.parametrize("method", ["PROPFIND", "propfind"])
+async def test_a_method_outside_pythons_enum_gets_the_apis_405(
+    entry: Any, make_env: MakeEnv, ctx: Context, method: str
+) -> None:
+    worker = entry.Default(ctx, make_env())
+
+    response = await worker.fetch(incoming(method, "/api/order"))
+
+    assert response.status == 405
+    assert response.json()["error"]["code"] == "method_not_allowed"
+
+
 # --- the cron ------------------------------------------------------------------------------------
 
 
@@ -341,6 +359,17 @@ async def test_scheduled_runs_the_cron_which_delivers_what_is_due(
     assert json.loads(delivery.options["body"])["data"]["order"]["id"] == created.json()["id"]
     report = json.loads(capsys.readouterr().out)
     assert report == {"cron": "* * * * *", "expired": 0, "reconciled": 0, "delivered": 1}
+
+
+async def test_scheduled_runs_when_the_runtime_hands_the_controller_alone(
+    entry: Any, make_env: MakeEnv, ctx: Context, capsys: pytest.CaptureFixture[str]
+) -> None:
+    worker = entry.Default(ctx, make_env())
+
+    await worker.scheduled(types.SimpleNamespace(cron="*/5 * * * *"))
+    await worker.scheduled()
+
+    assert capsys.readouterr().out == ""  # nothing was due, so nothing to report
 
 
 # --- outbound HTTP -------------------------------------------------------------------------------
@@ -376,6 +405,21 @@ async def test_send_reports_a_refused_connection_as_a_send_error(
 
     with pytest.raises(SendError, match="connection refused"):
         await entry.send(OutboundRequest("GET", "https://x.example/"))
+
+
+async def test_send_reports_a_request_fetch_refuses_to_send_as_a_send_error(
+    entry: Any, network: Network
+) -> None:
+    class JsException(Exception):  # what Pyodide raises for a JS TypeError
+        pass
+
+    async def refuse(sent: Sent) -> FetchAnswer:
+        raise JsException("TypeError: Failed to parse URL from hooks.example/no-scheme")
+
+    network.answer = refuse
+
+    with pytest.raises(SendError, match="Failed to parse URL"):
+        await entry.send(OutboundRequest("POST", "hooks.example/no-scheme", body=b"{}"))
 
 
 async def test_send_gives_up_after_the_request_timeout(entry: Any, network: Network) -> None:

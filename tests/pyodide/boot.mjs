@@ -8,7 +8,7 @@
 // $(NODE_JSPI)): set later from JavaScript, it comes too late for the WebAssembly global.
 import { readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const WHEELS = process.env.PYODIDE_WHEELS ?? join(ROOT, ".cache/pyodide-wheels");
@@ -31,6 +31,12 @@ export async function boot({ wheels = WHEELS } = {}) {
   );
   pyodide.FS.mkdirTree("/repo");
   pyodide.FS.mount(pyodide.FS.filesystems.NODEFS, { root: ROOT }, "/repo");
+  // Python imports the repository's own ES modules (the edge tier's binding stand-ins) with
+  // `from _repo_js import load; await load("tests/pyodide/edge/standins.mjs")`.
+  pyodide.registerJsModule("_repo_js", {
+    root: ROOT,
+    load: (path) => import(pathToFileURL(join(ROOT, path)).href),
+  });
   pyodide.runPython(`
 import os, sys
 os.chdir("/repo")
