@@ -7,6 +7,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 
+from . import openapi
 from .catalog import Catalog
 from .deps import Deps
 from .errors import (
@@ -54,6 +55,7 @@ class App:
             "sandbox_pay": lambda r, p: self.payments.sandbox_pay(r, p["id"]),
             "list_webhooks": lambda r, p: self.webhooks.list_events(r),
             "redeliver_webhook": lambda r, p: self.webhooks.redeliver(r, p["event_id"]),
+            "openapi": self._openapi,
         }
 
     async def handle(self, request: Request) -> Response:
@@ -173,6 +175,9 @@ class App:
     async def _currencies(self, request: Request, params: dict[str, str]) -> Response:
         currencies = await self.catalog.currencies()
         return json_response({"currencies": [c.public() for c in currencies.values()]})
+
+    async def _openapi(self, request: Request, params: dict[str, str]) -> Response:
+        return json_response(openapi.document(self.deps.settings))
 
     async def _quote(self, request: Request, params: dict[str, str]) -> Response:
         source, target, amount = check_quote(await self.catalog.currencies(), request.query)

@@ -9,11 +9,13 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, StrictStr, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, StringConstraints, ValidationError
 
 from . import money, text
 from .currencies import Currency
 from .errors import FieldError, ValidationFailed
+from .lifecycle import Status
+from .settlement import STATUS_MAP
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -21,14 +23,30 @@ _EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
 _TX_HASH = re.compile(r"[0-9A-Za-z]{16,128}")
 
 # An amount is taken as sent: "0.01\n" is not a plain decimal, so it is refused, not trimmed.
-AmountText = Annotated[StrictStr, StringConstraints(strip_whitespace=False)]
+# The pattern is for the OpenAPI document; `money.parse_amount` checks it, with a kinder message.
+AmountText = Annotated[
+    StrictStr,
+    StringConstraints(strip_whitespace=False),
+    Field(json_schema_extra={"pattern": money.PATTERN}, examples=["0.01"]),
+]
+
+
+# The OpenAPI document lists the deployment's currency codes here (see openapi.document).
+CurrencyCode = Annotated[StrictStr, Field(json_schema_extra={"x-currency": True})]
 
 
 class CreateOrderBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{
+            "from_currency": "btc", "to_currency": "usdttrc20", "amount": "0.01",
+            "payout_address": "TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7", "email": "alice@example.com",
+        }]},
+    )  # fmt: skip
 
-    from_currency: StrictStr
-    to_currency: StrictStr
+    from_currency: CurrencyCode
+    to_currency: CurrencyCode
     amount: AmountText
     payout_address: StrictStr
     payout_extra_id: StrictStr | None = None
@@ -37,9 +55,16 @@ class CreateOrderBody(BaseModel):
 
 
 class UpdateOrderBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{
+            "status": "completed", "note": "sent from the hot wallet",
+            "payout_tx_hash": "9f2c5a1be07d4c3f8e6b2a9d1c0e7f4a5b6c8d9e0f1a2b3c4d5e6f7a8b9c0d1e",
+        }]},
+    )  # fmt: skip
 
-    status: StrictStr
+    status: StrictStr = Field(json_schema_extra={"enum": [s.value for s in Status]})
     payout_tx_hash: StrictStr | None = None
     note: StrictStr | None = None
 
@@ -48,7 +73,7 @@ class SandboxPayBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     amount: AmountText | None = None
-    status: StrictStr = "finished"
+    status: StrictStr = Field("finished", json_schema_extra={"enum": [*STATUS_MAP]})
     # False records the deposit at the (sandbox) processor but drops its callback, as a
     # network would: reconciliation must then find it.
     callback: bool = True

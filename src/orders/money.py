@@ -28,6 +28,8 @@ MAX_DECIMALS = 18
 _DECIMAL_TEXT = re.compile(
     rf"(0|[1-9][0-9]{{0,{MAX_INTEGER_DIGITS - 1}}})(\.[0-9]{{1,{MAX_DECIMALS}}})?"
 )
+# The same rule for an OpenAPI document (JSON Schema patterns are searched, not matched).
+PATTERN = f"^{_DECIMAL_TEXT.pattern}$"
 _LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
 _SMALLEST = Decimal(1).scaleb(-MAX_DECIMALS)
 _PLAIN = "must be a positive decimal number written like 0.01"

@@ -37,6 +37,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/sandbox/pay/{id}", "sandbox_pay"),
     Route("GET", "/api/admin/webhooks", "list_webhooks"),
     Route("POST", "/api/admin/webhooks/{event_id}/redeliver", "redeliver_webhook"),
+    Route("GET", "/openapi.json", "openapi"),
 )
 
 

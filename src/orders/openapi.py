@@ -1,0 +1,166 @@
+"""The API described as OpenAPI 3.1, generated: paths and methods from the route table, bodies
+from the pydantic request and response models, error answers from the error tree, and what the
+route table cannot know from `operations.OPERATIONS` (a route without an entry fails the build,
+so neither can drift from the other unnoticed). Currency codes and the processor's name come from
+the settings, so the document lists what this deployment takes."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from . import money
+from . import response_models as out
+from .config import Settings
+from .errors import ApiError, RateLimited, ServiceUnavailable, Unauthorized
+from .operations import OPERATIONS, PATH_PARAMS, Answer, Model, Operation, Param
+from .routes import ROUTES, Route
+
+_REF = "#/components/schemas/{model}"
+HEADERS: dict[str, str] = {
+    "X-Request-Id": "Names this request in our logs; quote it to support.",
+    "ETag": "The order's version, for If-None-Match and If-Match.",
+    "Location": "Where the new order can be read.",
+    "Retry-After": "Seconds to wait before trying again.",
+    "Allow": "The methods this path takes.",
+    "Idempotent-Replayed": "`true` when this is the stored answer to an earlier request.",
+    "WWW-Authenticate": "The scheme the operator endpoints expect.",
+}
+# Headers an error answer may carry (True: always).
+_ERROR_HEADERS: dict[type[ApiError], dict[str, bool]] = {
+    RateLimited: {"Retry-After": True},
+    ServiceUnavailable: {"Retry-After": False},
+    Unauthorized: {"WWW-Authenticate": False},
+}
+# Any request may meet these: a Worker without its settings answers 503 to everything.
+_ALWAYS: tuple[type[ApiError], ...] = (ApiError, ServiceUnavailable)
+
+
+@functools.cache
+def document(settings: Settings) -> dict[str, Any]:
+    """The whole document; built once per process and settings, on first request, not at import."""
+    validation: JsonSchemaMode = "validation"
+    serialization: JsonSchemaMode = "serialization"
+    requests: list[Model] = [op.body for op in OPERATIONS.values() if op.body is not None]
+    answers: list[Model] = [
+        a.model for op in OPERATIONS.values() for a in op.answers.values() if a.model
+    ]
+    answers.append(out.Error)
+    modes = [(m, validation) for m in dict.fromkeys(requests)] + [
+        (m, serialization) for m in dict.fromkeys(answers)
+    ]
+    refs, definitions = models_json_schema(modes, ref_template=_REF)
+    ref = {model: refs[(model, mode)] for model, mode in modes}
+    schemas = definitions.get("$defs", {})
+    currencies = list(settings.supported_currencies)
+    for schema in schemas.values():
+        for prop in schema.get("properties", {}).values():
+            if prop.pop("x-currency", False):  # see forms.CurrencyCode
+                prop["enum"] = currencies
+    paths: dict[str, dict[str, Any]] = {}
+    for route in ROUTES:
+        operation = OPERATIONS[route.name]  # KeyError: a route nobody described
+        paths.setdefault(route.pattern, {})[route.method.lower()] = _operation(
+            route, operation, ref, settings
+        )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "ONE⚡CASH API",
+            "version": settings.version,
+            "description": "Exchange orders, their payments, and the operator's webhooks. "
+            "Every answer carries X-Request-Id; every error has one shape (`Error`).",
+        },
+        "servers": [{"url": settings.public_api_url}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "operator": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The operator's token: `Authorization: Bearer <ADMIN_TOKEN>`.",
+                }
+            },
+        },
+    }
+
+
+def _operation(
+    route: Route, operation: Operation, ref: Mapping[Model, dict[str, Any]], settings: Settings
+) -> dict[str, Any]:
+    in_path = [PATH_PARAMS[name] for name in re.findall(r"\{(\w+)\}", route.pattern)]
+    described: dict[str, Any] = {"operationId": route.name, "summary": operation.summary}
+    if params := [_param(p, settings) for p in (*in_path, *operation.params)]:
+        described["parameters"] = params
+    if operation.body is not None:
+        described["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": ref[operation.body]}},
+        }
+    if operation.operator:
+        described["security"] = [{"operator": []}]
+    responses = {str(status): _answer(a, ref) for status, a in operation.answers.items()}
+    errors = [*operation.errors, *_ALWAYS]
+    for status in sorted({e.status for e in errors}):
+        error = _error([e for e in errors if e.status == status], ref)
+        answer = responses.setdefault(str(status), error)
+        if answer is not error:  # health's own 503, or a Worker without its settings
+            media = answer["content"]["application/json"]
+            media["schema"] = {"anyOf": [media["schema"], ref[out.Error]]}
+    described["responses"] = responses
+    return described
+
+
+def _param(param: Param, settings: Settings) -> dict[str, Any]:
+    schema = dict(param.schema)
+    if param.kind == "currency":
+        schema["enum"] = list(settings.supported_currencies)
+    elif param.kind == "processor":
+        schema["enum"] = [settings.processor]
+    elif param.kind == "amount":
+        schema["pattern"] = money.PATTERN
+    return {
+        "name": param.name,
+        "in": param.where,
+        "required": param.required,
+        "description": param.description,
+        "schema": schema,
+    }
+
+
+def _answer(answer: Answer, ref: Mapping[Model, dict[str, Any]]) -> dict[str, Any]:
+    headers = {"X-Request-Id": True, **dict.fromkeys(answer.headers, True)}
+    described: dict[str, Any] = {"description": answer.description, "headers": _headers(headers)}
+    if answer.model is not None:
+        described["content"] = {"application/json": {"schema": ref[answer.model]}}
+    if answer.links:
+        described["links"] = {
+            name: {"operationId": link.operation, "parameters": dict(link.parameters)}
+            for name, link in answer.links.items()
+        }
+    return described
+
+
+def _error(kinds: list[type[ApiError]], ref: Mapping[Model, dict[str, Any]]) -> dict[str, Any]:
+    headers = {"X-Request-Id": True}
+    for kind in kinds:
+        for name, always in _ERROR_HEADERS.get(kind, {}).items():
+            headers[name] = headers.get(name, False) or always
+    codes = ", ".join(f"`{kind.code}`" for kind in kinds)
+    return {
+        "description": f"Error: {codes}.",
+        "headers": _headers(headers),
+        "content": {"application/json": {"schema": ref[out.Error]}},
+    }
+
+
+def _headers(required: Mapping[str, bool]) -> dict[str, Any]:
+    return {
+        name: {"description": HEADERS[name], "required": always, "schema": {"type": "string"}}
+        for name, always in required.items()
+    }

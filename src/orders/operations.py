@@ -1,0 +1,165 @@
+"""What each route takes and answers, beyond what the route table says: one `Operation` per route
+name, read by `openapi.py` to describe the API. Bodies are pydantic models, errors are classes of
+the error tree, so the description is built from the same things the code runs on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+from . import response_models as out
+from .errors import (
+    ApiError,
+    IdempotencyKeyReused,
+    InvalidJson,
+    InvalidTransition,
+    NotFound,
+    PayloadTooLarge,
+    ProcessorUnavailable,
+    RateLimited,
+    Unauthorized,
+    ValidationFailed,
+    VersionConflict,
+)
+from .forms import CreateOrderBody, SandboxPayBody, UpdateOrderBody
+
+Model = type[BaseModel]
+# A parameter's kind: "text", or "currency" and "processor" (whose values depend on the settings).
+TEXT = {"type": "string"}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    where: str  # "query", "header" ("path" parameters come from the route's pattern)
+    description: str
+    required: bool = False
+    schema: Mapping[str, Any] = field(default_factory=lambda: TEXT)
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
+class Link:
+    """A value of this answer that another operation takes (a client's next step)."""
+
+    operation: str
+    parameters: Mapping[str, str]  # parameter → runtime expression, e.g. "$response.body#/id"
+
+
+@dataclass(frozen=True)
+class Answer:
+    description: str
+    model: Model | None = None  # None: no body
+    headers: tuple[str, ...] = ()  # names in openapi.HEADERS that this answer always carries
+    links: Mapping[str, Link] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Operation:
+    summary: str
+    answers: Mapping[int, Answer]
+    errors: tuple[type[ApiError], ...] = ()
+    body: Model | None = None
+    params: tuple[Param, ...] = ()
+    operator: bool = False  # needs the operator's bearer token
+
+
+WITH_BODY: tuple[type[ApiError], ...] = (InvalidJson, PayloadTooLarge, ValidationFailed)
+PATH_PARAMS: dict[str, Param] = {
+    "id": Param("id", "path", "An order id as returned when the order was created (`ord_…`).",
+                True, {"type": "string", "pattern": "^ord_[A-Za-z0-9_-]+$"}),
+    "processor": Param("processor", "path", "The configured payment processor.", True,
+                       kind="processor"),
+    "event_id": Param("event_id", "path", "A webhook event id (`evt_…`).", True,
+                      {"type": "string", "pattern": "^evt_[A-Za-z0-9_-]+$"}),
+}  # fmt: skip
+
+_ID = {"id": "$response.body#/id"}
+_ORDER_LINKS = {
+    "ReadOrder": Link("get_order", _ID),
+    "PollOrder": Link("get_order", {**_ID, "header.If-None-Match": "$response.header.ETag"}),
+    "UpdateOrder": Link("update_order", _ID),
+    "PayOrder": Link("sandbox_pay", _ID),
+}
+_ORDER = Answer("The order.", out.Order, ("ETag",), _ORDER_LINKS)
+
+OPERATIONS: dict[str, Operation] = {
+    "health": Operation(
+        "Whether the service and its database answer.",
+        {200: Answer("All is well.", out.Health),
+         503: Answer("The database does not answer.", out.Health)},
+    ),
+    "currencies": Operation(
+        "The currencies that can be sent and received, with their limits.",
+        {200: Answer("The currencies on offer.", out.Currencies)},
+    ),
+    "quote": Operation(
+        "What an amount buys, after our fee; valid for two minutes.",
+        {200: Answer("The quote.", out.Quote)},
+        (ValidationFailed, RateLimited, ProcessorUnavailable),
+        params=(
+            Param("from", "query", "The currency sent.", True, kind="currency"),
+            Param("to", "query", "The currency wanted.", True, kind="currency"),
+            Param("amount", "query", "How much is sent, a plain decimal.", True, kind="amount"),
+        ),
+    ),
+    "create_order": Operation(
+        "Create an order: a deposit address for what is sent, a payout to the given address.",
+        {201: Answer("The new order (or, for a repeated Idempotency-Key, the first answer again).",
+                     out.Order, ("Location",), _ORDER_LINKS)},
+        (*WITH_BODY, IdempotencyKeyReused, RateLimited, ProcessorUnavailable),
+        CreateOrderBody,
+        (Param("Idempotency-Key", "header", "The same key with the same body within 24 hours "
+               "returns the first answer and creates nothing.",
+               schema={"type": "string", "minLength": 1, "maxLength": 255}),),
+    ),
+    "get_order": Operation(
+        "Read an order. Poll it with If-None-Match: 304 while nothing changed.",
+        {200: _ORDER, 304: Answer("Unchanged since the ETag given.", None, ("ETag",))},
+        (NotFound,),
+        params=(Param("If-None-Match", "header", "The ETag of the order as last read."),),
+    ),
+    "update_order": Operation(
+        "Move an order along its lifecycle (the operator, e.g. `completed` with the payout hash).",
+        {200: _ORDER},
+        (*WITH_BODY, Unauthorized, NotFound, InvalidTransition, VersionConflict),
+        UpdateOrderBody,
+        (Param("If-Match", "header", "Refuse the change (412) if the order moved on since."),),
+        operator=True,
+    ),
+    "ipn": Operation(
+        "The payment processor's signed callback; the signature is checked before anything.",
+        {200: Answer("Taken (or already seen, or not ours).", out.IpnAnswer)},
+        (*WITH_BODY, Unauthorized, NotFound),
+        out.ProcessorCallback,
+        (Param("x-nowpayments-sig", "header", "HMAC-SHA512 of the sorted body.", True),),
+    ),
+    "sandbox_pay": Operation(
+        "Sandbox only (PROCESSOR=sandbox, else 404): simulate a deposit to the order.",
+        {200: Answer("The deposit was recorded and its callback fed through.", out.SandboxPaid),
+         202: Answer("The deposit was recorded; its callback was dropped (`callback: false`).",
+                     out.SandboxPaid)},
+        (*WITH_BODY, NotFound),
+        SandboxPayBody,
+    ),
+    "list_webhooks": Operation(
+        "Webhook events in the outbox, by status, each with its attempt log.",
+        {200: Answer("The events.", out.WebhookEvents, links={"Redeliver": Link(
+            "redeliver_webhook", {"event_id": "$response.body#/events/0/event_id"})})},
+        (ValidationFailed, Unauthorized),
+        params=(Param("status", "query", "Which events (default pending).",
+                      schema={"type": "string", "enum": ["pending", "delivered", "dead"]}),),
+        operator=True,
+    ),
+    "redeliver_webhook": Operation(
+        "Send an event again from the start of its schedule; re-enables a receiver that "
+        "answered 410.",
+        {202: Answer("Queued.", out.Redelivery)},
+        (Unauthorized, NotFound),
+        operator=True,
+    ),
+    "openapi": Operation("This document.", {200: Answer("OpenAPI 3.1.", out.OpenApiDocument)}),
+}  # fmt: skip

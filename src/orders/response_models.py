@@ -1,0 +1,217 @@
+"""What the API answers, as pydantic models: the OpenAPI document (`openapi.py`) is generated
+from these and the request models in `forms.py`.
+
+The endpoints build their bodies as plain dicts (cheaper at the edge than validating every
+answer); these models are the contract those dicts are held to. They forbid unknown fields, so
+an answer that grows a field the document does not list fails the schema checks in the tests.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from .errors import ApiError
+from .lifecycle import Source, Status
+
+DecimalText = Annotated[
+    str,
+    Field(
+        pattern=r"^(0|[1-9][0-9]*)(\.[0-9]*[1-9])?$",
+        description="A decimal number written plainly: no exponent, no trailing zeros, no sign.",
+        examples=["0.01"],
+    ),
+]
+Timestamp = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$",
+        description="UTC, to the second.",
+        examples=["2026-11-26T12:00:00Z"],
+    ),
+]
+
+
+def _error_codes() -> list[JsonValue]:
+    seen: list[type[ApiError]] = [ApiError]
+    for cls in seen:
+        seen.extend(cls.__subclasses__())
+    return [*sorted({cls.code for cls in seen})]
+
+
+class Shape(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorDetail(Shape):
+    field: str = Field(description="The field at fault; empty when the body as a whole is.")
+    message: str
+
+
+class ErrorBody(Shape):
+    code: str = Field(json_schema_extra={"enum": _error_codes()})
+    message: str = Field(description="What happened and what to do, for a person.")
+    details: list[ErrorDetail]
+
+
+class Error(Shape):
+    """Every error, whatever its status."""
+
+    error: ErrorBody
+    request_id: str = Field(description="The same as the X-Request-Id header.")
+
+
+class Checks(Shape):
+    db: Literal["ok", "unavailable"]
+
+
+class Health(Shape):
+    status: Literal["ok", "degraded"]
+    checks: Checks
+    version: str
+    processor: str
+
+
+class Currency(Shape):
+    code: str = Field(examples=["btc"])
+    name: str
+    network: str
+    needs_extra_id: bool = Field(description="A memo or destination tag must go with payouts.")
+    address_pattern: str = Field(description="A regular expression a payout address matches.")
+    extra_id_pattern: str | None
+    min_amount: DecimalText
+    max_amount: DecimalText
+    decimals: int
+
+
+class Currencies(Shape):
+    currencies: list[Currency]
+
+
+class Amount(Shape):
+    currency: str
+    amount: DecimalText
+
+
+class Quote(Shape):
+    from_: Amount = Field(alias="from")
+    to: Amount
+    rate: DecimalText = Field(description="Units of `to` per unit of `from`, before the fee.")
+    fee_percent: DecimalText
+    min_amount: DecimalText
+    expires_at: Timestamp
+
+
+class Payout(Shape):
+    currency: str
+    amount: DecimalText
+    address: str
+    extra_id: str | None
+
+
+class Payment(Shape):
+    processor: str
+    id: str
+    address: str = Field(description="Where to send the deposit.")
+    extra_id: str | None
+    amount: DecimalText
+    currency: str
+    uri: str = Field(description="For a wallet to scan: `bitcoin:<address>?amount=0.01`.")
+    received: DecimalText
+    tx_hash: str | None
+
+
+class PayoutSent(Shape):
+    tx_hash: str | None
+
+
+class TimelineEntry(Shape):
+    status: Status
+    at: Timestamp
+    source: Source
+    note: str | None
+
+
+class Order(Shape):
+    id: str = Field(pattern=r"^ord_[A-Za-z0-9_-]+$")
+    status: Status
+    version: int = Field(ge=1, description="Counts changes; the ETag is derived from it.")
+    created_at: Timestamp
+    updated_at: Timestamp
+    expires_at: Timestamp
+    late: bool = Field(description="Paid after the payment window ended.")
+    from_: Amount = Field(alias="from")
+    to: Payout
+    rate: DecimalText
+    fee_percent: DecimalText
+    refund_address: str | None
+    email: str | None = Field(description="Masked: `a***@example.com`.")
+    payment: Payment
+    payout: PayoutSent
+    timeline: list[TimelineEntry]
+
+
+class SandboxPaid(Shape):
+    callback_sent: bool
+    order: Order
+
+
+class IpnAnswer(Shape):
+    ok: bool
+    duplicate: bool | None = None
+    ignored: str | None = None
+    order_status: Status | None = None
+
+
+class WebhookAttempt(Shape):
+    at: Timestamp
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+class WebhookEvent(Shape):
+    event_id: str
+    order_id: str
+    type: str = Field(examples=["order.paid"])
+    status: Literal["pending", "delivered", "dead"]
+    attempts: int
+    created_at: Timestamp
+    next_attempt_at: Timestamp
+    delivered_at: Timestamp | None
+    last_error: str | None
+    attempt_log: list[WebhookAttempt]
+
+
+class WebhookEvents(Shape):
+    status: Literal["pending", "delivered", "dead"]
+    webhook_url_configured: bool
+    endpoint_disabled_by_410: bool
+    events: list[WebhookEvent]
+
+
+class Redelivery(Shape):
+    event_id: str
+    status: Literal["pending"]
+
+
+class ProcessorCallback(BaseModel):
+    """A NOWPayments IPN body; only its signature makes it count (see `x-nowpayments-sig`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    payment_id: int | str
+    payment_status: str
+    order_id: str | None = None
+    actually_paid: Any = None
+
+
+class OpenApiDocument(BaseModel):
+    """This document."""
+
+    model_config = ConfigDict(extra="allow")
+
+    openapi: str
+    info: dict[str, Any]
+    paths: dict[str, Any]

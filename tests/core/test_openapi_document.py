@@ -1,0 +1,75 @@
+"""The OpenAPI document in-process: built from the route table, and the response models it is built
+from hold the answers the API really gives (the black-box tier fuzzes the rest)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orders import response_models as out
+from orders.ports import OutboundRequest, OutboundResponse
+from orders.routes import ROUTES
+from tests.core.conftest import MakeHarness
+from tests.support.inprocess import Harness
+
+
+async def test_the_document_describes_every_route_with_this_deployments_choices(
+    make_harness: MakeHarness,
+) -> None:
+    harness = make_harness(SUPPORTED_CURRENCIES="btc,xrp", PUBLIC_API_URL="https://api.test")
+    reply = await harness.call("GET", "/openapi.json")
+
+    assert reply.status == 200
+    document: dict[str, Any] = reply.json
+    assert document["openapi"] == "3.1.0" and document["servers"] == [{"url": "https://api.test"}]
+    for route in ROUTES:
+        operation = document["paths"][route.pattern][route.method.lower()]
+        assert operation["operationId"] == route.name and "500" in operation["responses"]
+    quote = document["paths"]["/api/quote"]["get"]["parameters"]
+    assert [p["schema"].get("enum") for p in quote][:2] == [["btc", "xrp"], ["btc", "xrp"]]
+    body = document["components"]["schemas"]["CreateOrderBody"]["properties"]
+    assert body["to_currency"]["enum"] == ["btc", "xrp"] and "x-currency" not in body["to_currency"]
+    assert document["paths"]["/api/ipn/{processor}"]["post"]["parameters"][0]["schema"] == {
+        "type": "string",
+        "enum": ["sandbox"],
+    }
+
+
+async def test_answers_fit_the_models_the_document_is_made_of(make_harness: MakeHarness) -> None:
+    harness = make_harness(WEBHOOK_URL="https://hook.example/x", WEBHOOK_SECRET="whsec_c2VjcmV0")
+
+    async def down(request: OutboundRequest) -> OutboundResponse:
+        return OutboundResponse(503)
+
+    harness.outbound.answer = down
+    fit = {
+        "/health": out.Health,
+        "/api/currencies": out.Currencies,
+        "/api/quote?from=btc&to=usdttrc20&amount=0.01": out.Quote,
+        "/api/order/ord_nosuchorder": out.Error,
+    }
+    for path, model in fit.items():
+        model.model_validate((await harness.call("GET", path)).json)
+
+    order = await harness.create(email="alice@example.com")
+    out.Order.model_validate(order)
+    paid = await harness.call("POST", f"/api/sandbox/pay/{order['id']}", {"amount": "0.004"})
+    out.SandboxPaid.model_validate(paid.json)
+    updated = await harness.call("PUT", f"/api/order/{order['id']}", {"status": "refunded"},
+                                 headers=harness.admin())  # fmt: skip
+    out.Order.model_validate(updated.json)
+
+    await harness.app.webhooks.deliver_due_count()
+    listed = await harness.call("GET", "/api/admin/webhooks", headers=harness.admin())
+    events = out.WebhookEvents.model_validate(listed.json)
+    assert events.events and events.events[0].attempt_log
+    again = await harness.call(
+        "POST", f"/api/admin/webhooks/{events.events[0].event_id}/redeliver",
+        headers=harness.admin(),
+    )  # fmt: skip
+    out.Redelivery.model_validate(again.json)
+
+
+async def test_a_callback_answer_fits_its_model(harness: Harness) -> None:
+    reply = await harness.call("POST", "/api/ipn/sandbox", {"payment_id": 1})
+    assert reply.status == 401
+    out.Error.model_validate(reply.json)
