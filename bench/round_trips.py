@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from devhost import d1
-from orders import ipn_signature
+from orders.processors import nowpayments_ipn as ipn_signature
 from tests.support.inprocess import (
     NOWPAYMENTS_ENV,
     SECRET,

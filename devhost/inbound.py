@@ -15,9 +15,9 @@ from dataclasses import replace
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from orders.app import App
+from orders.api.app import App
+from orders.api.http import MAX_BODY_BYTES, Headers, Request, Response
 from orders.errors import ApiError, InvalidJson, NotFound, PayloadTooLarge
-from orders.http import MAX_BODY_BYTES, Headers, Request, Response
 
 log = logging.getLogger("devhost")
 

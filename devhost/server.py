@@ -11,9 +11,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from orders.app import App
+from orders.api.app import App
 from orders.config import Settings
-from orders.deps import Deps
+from orders.ports import Deps
 
 from . import d1, inbound, pages
 from .clock import ShiftableClock

@@ -1,4 +1,5 @@
-"""What the core is handed: the shapes of D1, KV, outbound HTTP, rate limiting, clock and ids.
+"""What the core is handed: the shapes of D1, KV, outbound HTTP, rate limiting, clock and ids,
+and `Deps`, the one object that carries them into every use case.
 
 The edge passes Cloudflare's bindings (which already have these shapes); the local host and the
 tests pass local implementations. Nothing in the core knows which one it got.
@@ -6,10 +7,13 @@ tests pass local implementations. Nothing in the core knows which one it got.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
+
+from orders.config import Settings
 
 
 class Statement(Protocol):
@@ -67,3 +71,23 @@ Tokens = Callable[[int], str]  # n random bytes, URL-safe text
 def changes(result: Mapping[str, Any]) -> int:
     """Rows changed by a `run()`/`batch()` result."""
     return int((result.get("meta") or {}).get("changes") or 0)
+
+
+@dataclass
+class Deps:
+    """Everything a request or a cron run may use, handed in by the host (edge, local host,
+    tests)."""
+
+    settings: Settings
+    db: Database
+    kv: KeyValue
+    send: Send
+    clock: Clock
+    tokens: Tokens
+    # "orders" and "quotes"; a missing limiter means that host limits elsewhere.
+    limiters: dict[str, RateLimiter] = field(default_factory=dict)
+    sleep: Sleep = asyncio.sleep
+
+    def new_id(self, prefix: str) -> str:
+        """`ord_…`, `evt_…`: 128 random bits, URL-safe, never sequential."""
+        return f"{prefix}_{self.tokens(16)}"

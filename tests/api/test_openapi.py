@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
-from orders.routes import ROUTES
+from orders.api.routes import ROUTES
 from tests.support.localhost import ADMIN_TOKEN, Client, LocalHost, local_host
 
 # Per operation and phase: about 800 requests, a few seconds. SCHEMATHESIS_EXAMPLES=500 and a

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from orders.ipn_signature import (
+from orders.processors.nowpayments_ipn import (
     IpnBodyError,
     js_canonical_json,
     js_number,

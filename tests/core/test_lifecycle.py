@@ -2,7 +2,7 @@
 
 import pytest
 
-from orders.lifecycle import FINAL, TRANSITIONS, Status, allowed_next, can_move
+from orders.domain.lifecycle import FINAL, TRANSITIONS, Status, allowed_next, can_move
 
 SPEC_EDGES = {
     "awaiting_payment": {"confirming", "partially_paid", "paid", "expired", "failed", "cancelled"},

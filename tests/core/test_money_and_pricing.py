@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from orders import money
-from orders.pricing import price
+from orders.domain import money
+from orders.domain.pricing import price
 
 
 @pytest.mark.parametrize("text", ["0.01", "15", "0.000000000000000001", "123456789012345678"])

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from orders import ipn_signature
 from orders.ports import OutboundRequest, OutboundResponse, SendError
+from orders.processors import nowpayments_ipn as ipn_signature
 from tests.core.conftest import MakeHarness
 from tests.support.inprocess import CURRENCIES as NOWPAYMENTS_CURRENCIES
 from tests.support.inprocess import KEY, SECRET, Harness, order_body

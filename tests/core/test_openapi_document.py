@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from orders import response_models as out
+from orders.api import responses as out
+from orders.api.routes import ROUTES
 from orders.ports import OutboundRequest, OutboundResponse
-from orders.routes import ROUTES
 from tests.core.conftest import MakeHarness
 from tests.support.inprocess import Harness
 

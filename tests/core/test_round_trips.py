@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from devhost import d1
-from orders import ipn_signature
+from orders.processors import nowpayments_ipn as ipn_signature
 from tests.core.conftest import MakeHarness
 from tests.support.inprocess import (
     NOWPAYMENTS_ENV,

@@ -1,4 +1,4 @@
-from orders.routes import Match, resolve
+from orders.api.routes import Match, resolve
 
 
 def test_a_known_path_and_method_match_with_their_parameters() -> None:

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from orders.lifecycle import Status
-from orders.order import Order
-from orders.processor import Payment
-from orders.settlement import settle
+from orders.domain.lifecycle import Status
+from orders.domain.order import Order
+from orders.domain.settlement import settle
+from orders.processors.base import Payment
 
 
 def an_order(status: Status = Status.AWAITING_PAYMENT, **fields: object) -> Order:

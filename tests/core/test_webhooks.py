@@ -10,7 +10,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from orders.ports import OutboundRequest, OutboundResponse
-from orders.webhooks import RETRY_DELAYS, Outcome, next_attempt, outcome, sign, signing_key
+from orders.usecases.webhooks import RETRY_DELAYS, Outcome, next_attempt, outcome, sign, signing_key
 from tests.core.conftest import MakeHarness
 from tests.fakes.receiver import SECRET
 

@@ -351,8 +351,8 @@ from datetime import UTC, datetime
 
 import pydantic
 
-from . import errors
-from orders import money
+from orders import errors
+from orders.domain import money
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 new_id = secrets.token_hex

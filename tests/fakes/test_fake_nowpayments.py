@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from orders.ipn_signature import verify
+from orders.processors.nowpayments_ipn import verify
 from tests.fakes.nowpayments import FakeNowPayments
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -14,11 +14,10 @@ from typing import Any
 from devhost import d1
 from devhost.kv import LocalKV
 from devhost.limits import WindowLimiter
-from orders.app import App
+from orders.api.app import App
+from orders.api.http import Headers, Request, Response
 from orders.config import Settings
-from orders.deps import Deps
-from orders.http import Headers, Request, Response
-from orders.ports import OutboundRequest, OutboundResponse, SendError
+from orders.ports import Deps, OutboundRequest, OutboundResponse, SendError
 
 ADMIN_TOKEN = "test-admin-token"
 BTC_ADDRESS = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"

@@ -8,12 +8,20 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from . import money
-from .auth import authorize_operator
-from .catalog import Catalog, Quote
-from .changes import Change, Changer, webhook_row
-from .deps import Deps
-from .errors import (
+from orders.api.auth import authorize_operator
+from orders.api.http import JSON_TYPE, Request, Response, json_response
+from orders.api.schemas import (
+    CreateOrderBody,
+    UpdateOrderBody,
+    check_note,
+    check_order,
+    check_tx_hash,
+    parse,
+)
+from orders.domain import money
+from orders.domain.lifecycle import Source, Status
+from orders.domain.order import Event, Order, timestamp
+from orders.errors import (
     FieldError,
     IdempotencyKeyReused,
     NotFound,
@@ -22,19 +30,11 @@ from .errors import (
     ValidationFailed,
     VersionConflict,
 )
-from .forms import (
-    CreateOrderBody,
-    UpdateOrderBody,
-    check_note,
-    check_order,
-    check_tx_hash,
-    parse,
-)
-from .http import JSON_TYPE, Request, Response, json_response
-from .lifecycle import Source, Status
-from .order import Event, Order, timestamp
-from .processor import Processor, ProcessorError
-from .store import IdempotencyStore, OrderStore
+from orders.ports import Deps
+from orders.processors.base import Processor, ProcessorError
+from orders.storage.store import IdempotencyStore, OrderStore
+from orders.usecases.catalog import Catalog, Quote
+from orders.usecases.changing import Change, Changer, webhook_row
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # A reservation older than this belongs to an attempt that died mid-way; it may be taken over.

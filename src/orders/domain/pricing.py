@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from . import money
+from orders.domain import money
 
 RATE_DECIMALS = 8
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from .currencies import payment_uri
-from .lifecycle import Status
+from orders.domain.currencies import payment_uri
+from orders.domain.lifecycle import Status
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 

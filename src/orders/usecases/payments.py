@@ -10,19 +10,19 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from . import ipn_signature, money
-from .changes import Also, Change, Changer
-from .deps import Deps
-from .errors import FieldError, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
-from .forms import SandboxPayBody, parse
-from .http import Request, Response, json_response, parse_json
-from .lifecycle import OPEN_FOR_PAYMENT, Source, Status
-from .order import Order, timestamp
-from .ports import Statement
-from .processor import Payment, Processor, ProcessorError
-from .sandbox import SandboxProcessor
-from .settlement import STATUS_MAP, settle
-from .store import OrderStore, ReceiptStore
+from orders.api.http import Request, Response, json_response, parse_json
+from orders.api.schemas import SandboxPayBody, parse
+from orders.domain import money
+from orders.domain.lifecycle import OPEN_FOR_PAYMENT, Source, Status
+from orders.domain.order import Order, timestamp
+from orders.domain.settlement import STATUS_MAP, settle
+from orders.errors import FieldError, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
+from orders.ports import Deps, Statement
+from orders.processors import nowpayments_ipn as ipn_signature
+from orders.processors.base import Payment, Processor, ProcessorError
+from orders.processors.sandbox import SandboxProcessor
+from orders.storage.store import OrderStore, ReceiptStore
+from orders.usecases.changing import Also, Change, Changer
 
 log = logging.getLogger("onecash.payments")
 

@@ -11,13 +11,13 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from . import money
-from .currencies import Currency
-from .deps import Deps
-from .errors import FieldError, ValidationFailed
-from .order import timestamp
-from .pricing import price
-from .processor import Processor
+from orders.domain import money
+from orders.domain.currencies import Currency
+from orders.domain.order import timestamp
+from orders.domain.pricing import price
+from orders.errors import FieldError, ValidationFailed
+from orders.ports import Deps
+from orders.processors.base import Processor
 
 CURRENCIES_TTL = 3600
 MINIMUM_TTL = 600

@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from . import money
-from .changes import Change
-from .lifecycle import Source, Status, can_move
-from .order import Order
-from .processor import Payment
+from orders.domain import money
+from orders.domain.lifecycle import Source, Status, can_move
+from orders.domain.order import Order
+from orders.processors.base import Payment
+from orders.usecases.changing import Change
 
 # NOWPayments' payment statuses → the order status they point to (None: nothing to do yet).
 STATUS_MAP: dict[str, Status | None] = {

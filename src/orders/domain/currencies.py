@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from . import money, text
+from orders.domain import money, text
 
 # BIP-21-style schemes wallets understand; other currencies fall back to their ticker.
 URI_SCHEMES = {

@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from .errors import ApiError
-from .lifecycle import Source, Status
+from orders.domain.lifecycle import Source, Status
+from orders.errors import ApiError
 
 DecimalText = Annotated[
     str,

@@ -10,8 +10,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from . import response_models as out
-from .errors import (
+from orders.api import responses as out
+from orders.api.schemas import CreateOrderBody, SandboxPayBody, UpdateOrderBody
+from orders.errors import (
     ApiError,
     IdempotencyKeyReused,
     InvalidJson,
@@ -24,7 +25,6 @@ from .errors import (
     ValidationFailed,
     VersionConflict,
 )
-from .forms import CreateOrderBody, SandboxPayBody, UpdateOrderBody
 
 Model = type[BaseModel]
 # A parameter's kind: "text", or "currency" and "processor" (whose values depend on the settings).

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from .deps import Deps
-from .processor import Processor
-from .sandbox import SandboxProcessor
+from orders.ports import Deps
+from orders.processors.base import Processor
+from orders.processors.sandbox import SandboxProcessor
 
 
 def build_processor(deps: Deps) -> Processor:
     if deps.settings.sandbox:
         return SandboxProcessor(deps.db, deps.clock, deps.tokens)
-    from .nowpayments import NowPayments  # only the edge in production needs it loaded
+    from orders.processors.nowpayments import (
+        NowPayments,  # only the edge in production needs it loaded
+    )
 
     return NowPayments(deps)

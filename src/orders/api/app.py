@@ -7,10 +7,11 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 
-from . import openapi
-from .catalog import Catalog
-from .deps import Deps
-from .errors import (
+from orders.api import openapi
+from orders.api.http import MAX_BODY_BYTES, Request, Response, error_response, json_response
+from orders.api.routes import Match, resolve
+from orders.api.schemas import check_quote
+from orders.errors import (
     ApiError,
     MethodNotAllowed,
     NotFound,
@@ -18,14 +19,13 @@ from .errors import (
     ProcessorUnavailable,
     RateLimited,
 )
-from .forms import check_quote
-from .http import MAX_BODY_BYTES, Request, Response, error_response, json_response
-from .ordering import Ordering
-from .payments import Payments
-from .processor import Processor, ProcessorError
-from .processors import build_processor
-from .routes import Match, resolve
-from .webhooks import Webhooks
+from orders.ports import Deps
+from orders.processors import build_processor
+from orders.processors.base import Processor, ProcessorError
+from orders.usecases.catalog import Catalog
+from orders.usecases.ordering import Ordering
+from orders.usecases.payments import Payments
+from orders.usecases.webhooks import Webhooks
 
 log = logging.getLogger("onecash")
 

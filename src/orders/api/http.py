@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .errors import ApiError, InvalidJson, ServiceUnavailable
+from orders.errors import ApiError, InvalidJson, ServiceUnavailable
 
 JSON_TYPE = "application/json; charset=utf-8"
 MAX_BODY_BYTES = 16 * 1024

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from .currencies import Currency
+from orders.domain.currencies import Currency
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from . import money
-from .currencies import Currency
-from .order import timestamp
-from .ports import Clock, Database, Tokens
-from .processor import Payment
+from orders.domain import money
+from orders.domain.currencies import Currency
+from orders.domain.order import timestamp
+from orders.ports import Clock, Database, Tokens
+from orders.processors.base import Payment
 
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _RIPPLE58 = "rpshnaf39wBUDNEGHJKLM4PQRST7VWXYZ2bcdeCg65jkm8oFqi1tuvAxyz"

@@ -16,13 +16,12 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from . import money
-from .currencies import Currency
-from .deps import Deps
-from .errors import ServiceUnavailable
-from .ports import OutboundRequest, SendError
-from .processor import Payment, ProcessorError
-from .sandbox import CURRENCIES as KNOWN
+from orders.domain import money
+from orders.domain.currencies import Currency
+from orders.errors import ServiceUnavailable
+from orders.ports import Deps, OutboundRequest, SendError
+from orders.processors.base import Payment, ProcessorError
+from orders.processors.sandbox import CURRENCIES as KNOWN
 
 log = logging.getLogger("onecash.nowpayments")
 

@@ -11,8 +11,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from .order import Event, Order
-from .ports import Database, Statement, changes
+from orders.domain.order import Event, Order
+from orders.ports import Database, Statement, changes
 
 ORDER_COLUMNS = (
     "id, status, version, created_at, updated_at, expires_at, late, from_currency, from_amount, "

@@ -8,12 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .deps import Deps
-from .errors import InvalidTransition, NotFound, VersionConflict
-from .lifecycle import Source, Status, allowed_next, can_move
-from .order import Event, Order, timestamp
-from .ports import Statement, changes
-from .store import OrderStore, OutboxRow
+from orders.domain.lifecycle import Source, Status, allowed_next, can_move
+from orders.domain.order import Event, Order, timestamp
+from orders.errors import InvalidTransition, NotFound, VersionConflict
+from orders.ports import Deps, Statement, changes
+from orders.storage.store import OrderStore, OutboxRow
 
 MAX_RACES = 5
 

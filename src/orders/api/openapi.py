@@ -13,12 +13,12 @@ from typing import Any
 
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from . import money
-from . import response_models as out
-from .config import Settings
-from .errors import ApiError, RateLimited, ServiceUnavailable, Unauthorized
-from .operations import OPERATIONS, PATH_PARAMS, Answer, Model, Operation, Param
-from .routes import ROUTES, Route
+from orders.api import responses as out
+from orders.api.operations import OPERATIONS, PATH_PARAMS, Answer, Model, Operation, Param
+from orders.api.routes import ROUTES, Route
+from orders.config import Settings
+from orders.domain import money
+from orders.errors import ApiError, RateLimited, ServiceUnavailable, Unauthorized
 
 _REF = "#/components/schemas/{model}"
 HEADERS: dict[str, str] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from .errors import ServiceUnavailable, Unauthorized
+from orders.errors import ServiceUnavailable, Unauthorized
 
 
 def authorize_operator(expected: str | None, header: str | None) -> None:

@@ -11,11 +11,11 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, StringConstraints, ValidationError
 
-from . import money, text
-from .currencies import Currency
-from .errors import FieldError, ValidationFailed
-from .lifecycle import Status
-from .settlement import STATUS_MAP
+from orders.domain import money, text
+from orders.domain.currencies import Currency
+from orders.domain.lifecycle import Status
+from orders.domain.settlement import STATUS_MAP
+from orders.errors import FieldError, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -15,12 +15,11 @@ import time
 from datetime import datetime, timedelta
 from enum import Enum
 
-from .auth import authorize_operator
-from .deps import Deps
-from .errors import FieldError, NotFound, ValidationFailed
-from .http import Request, Response, json_response
-from .order import timestamp
-from .ports import OutboundRequest, SendError, changes
+from orders.api.auth import authorize_operator
+from orders.api.http import Request, Response, json_response
+from orders.domain.order import timestamp
+from orders.errors import FieldError, NotFound, ValidationFailed
+from orders.ports import Deps, OutboundRequest, SendError, changes
 
 log = logging.getLogger("onecash.webhooks")
 
