@@ -13,11 +13,10 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from workers import Response, WorkerEntrypoint, fetch
 
-from orders.app import App
+from orders.api.app import App
+from orders.api.http import Headers, Request, misconfigured_response
 from orders.config import ConfigError, Settings
-from orders.deps import Deps
-from orders.http import Headers, Request, misconfigured_response
-from orders.ports import OutboundRequest, OutboundResponse, SendError
+from orders.ports import Deps, OutboundRequest, OutboundResponse, SendError
 
 # Every var and secret `Settings.from_env` reads; an unset secret arrives as None.
 ENV_NAMES = (
@@ -35,15 +34,16 @@ RETRY_AFTER_SECONDS = 60
 class Default(WorkerEntrypoint):
     async def fetch(self, request: Any) -> Response:
         try:
-            app = App(build_deps(self.env))
+            app = app_for(self.env)
         except ConfigError as exc:
             print(json.dumps({"error": "misconfigured", "detail": str(exc)}))
             response = misconfigured_response(request.headers.get("cf-ray") or "unknown")
         else:
             response = await app.handle(await to_request(request))
         for task in response.background:
-            # The SDK patches waitUntil to take a Python awaitable and keep it alive until it
-            # settles (workers-py runtime-sdk `sdk.mjs` / workerd `patchWaitUntil`).
+            # The SDK's entrypoint class has workerd patch waitUntil to take a Python awaitable
+            # and keep it alive until it settles (workerd python-entrypoint-helper,
+            # `patchWaitUntil`).
             self.ctx.waitUntil(task())
         # A JS Response refuses any body, even an empty one, with 204/304; HEAD sends none.
         return Response(response.body or None, status=response.status, headers=response.headers)
@@ -52,7 +52,7 @@ class Default(WorkerEntrypoint):
     # ctx already given to the constructor (and passed as undefined, or not at all): only
     # `controller` is ever used, and every argument may be missing.
     async def scheduled(self, controller: Any = None, env: Any = None, ctx: Any = None) -> None:
-        report = await App(build_deps(self.env)).scheduled()
+        report = await app_for(self.env).scheduled()
         if any(report.values()):
             print(json.dumps({"cron": getattr(controller, "cron", None), **report}))
 
@@ -60,12 +60,16 @@ class Default(WorkerEntrypoint):
 async def to_request(request: Any) -> Request:
     url = urlsplit(str(request.url))
     headers = Headers(list(request.headers.items()))
+    js_request = getattr(request, "js_object", None)
+    # The bytes as received: signatures are checked over them. A request without a body (every
+    # GET) has a null JS body, and reading it would only cost a turn of the event loop.
+    body = b"" if js_request is not None and not js_request.body else await request.bytes()
     return Request(
         method=method_of(request),
         path=unquote(url.path) or "/",
         query=dict(parse_qsl(url.query, keep_blank_values=True)),
         headers=headers,
-        body=await request.bytes(),  # the bytes as received: signatures are checked over them
+        body=body,
         client_ip=headers.get("cf-connecting-ip") or "unknown",
     )
 
@@ -76,6 +80,27 @@ def method_of(request: Any) -> str:
     `propfind`, which fetch does not upper-case); the router answers those with a 405."""
     js_request = getattr(request, "js_object", None)
     return str(request.method if js_request is None else js_request.method)
+
+
+class _Deployment:
+    """The App of the env last seen. workerd makes a new entrypoint instance, with a new SDK
+    wrapper around the same JS env, for every event; but an isolate's env never changes (its vars,
+    secrets and bindings are fixed at deploy) and the App keeps nothing per request (the local
+    host also keeps one for the process). Building it once per isolate, not per request, saves
+    reading every var through the SDK and parsing the settings each time."""
+
+    env: Any = None
+    app: App | None = None
+
+
+def app_for(env: Any) -> App:
+    # The SDK's `_EnvWrapper` keeps the JS env as `_env`; JS objects compare equal when they are
+    # the same object. Without it, the wrapper itself is the key (and a new one never matches).
+    key = getattr(env, "_env", env)
+    if _Deployment.app is None or not (_Deployment.env is key or _Deployment.env == key):
+        _Deployment.app = App(build_deps(env))  # a ConfigError leaves the last one in place
+        _Deployment.env = key
+    return _Deployment.app
 
 
 def build_deps(env: Any) -> Deps:

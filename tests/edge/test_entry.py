@@ -127,7 +127,9 @@ def incoming(method: str, path: str, body: bytes = b"", **headers: str) -> Incom
     message = HTTPMessage()
     for name, value in {"CF-Connecting-IP": CLIENT_IP, **headers}.items():
         message[name.replace("_", "-")] = value
-    return Incoming(types.SimpleNamespace(method=method), API + path, message, body)
+    # The JS request's body is null when there is none (always for GET), else a stream.
+    js_request = types.SimpleNamespace(method=method, body=body or None)
+    return Incoming(js_request, API + path, message, body)
 
 
 class Context:
@@ -312,6 +314,25 @@ async def test_a_refusing_rate_limit_binding_answers_429_keyed_by_client_ip(
     assert response.status == 429
     assert response.headers["Retry-After"] == "60"
     assert limiter.keys == [f"orders:{CLIENT_IP}"]
+
+
+async def test_the_app_is_kept_for_its_env_and_a_redeploy_brings_its_own_settings(
+    entry: Any, make_env: MakeEnv, ctx: Context
+) -> None:
+    # workerd makes a new instance for every request; the env stays the same object while the
+    # isolate lives, and a deploy with other vars is a new env.
+    first = make_env(ALLOWED_ORIGINS="https://onncx.com")
+    second = make_env(ALLOWED_ORIGINS="https://www.onncx.com")
+    origin = {"Origin": "https://www.onncx.com"}
+
+    before = await entry.Default(ctx, first).fetch(incoming("GET", "/health", **origin))
+    kept = entry.app_for(first)
+    again = entry.app_for(first)
+    after = await entry.Default(ctx, second).fetch(incoming("GET", "/health", **origin))
+
+    assert kept is again
+    assert "Access-Control-Allow-Origin" not in before.headers
+    assert after.headers["Access-Control-Allow-Origin"] == "https://www.onncx.com"
 
 
 async def test_an_allowing_rate_limit_binding_lets_the_request_through(

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import inspect
 import json
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import js
@@ -22,6 +24,7 @@ from pyodide.code import relaxed_call
 from pyodide.ffi import JsProxy, create_proxy, jsnull, register_js_module, run_sync, to_js
 
 API = "https://api.onncx.com"
+NOWPAYMENTS = "https://api.nowpayments.io/v1"
 CLIENT_IP = "203.0.113.7"
 SCHEMA = (Path(__file__).resolve().parents[3] / "schema.sql").read_text()
 
@@ -35,7 +38,9 @@ def js_object(value: Mapping[str, Any]) -> Any:
 
 def install_runtime() -> None:
     """What workerd sets up before the Worker's module runs. Must come before `import workers`:
-    `pyodide.http` binds the global `fetch` once, when first imported."""
+    `pyodide.http` binds the global `fetch` once, when first imported. Done once."""
+    if "_pyodide_entrypoint_helper" in sys.modules:
+        return
     standins.installGlobalFetch()
     register_js_module("_cloudflare_compat_flags", standins.COMPATIBILITY_FLAGS)
     register_js_module("_pyodide_entrypoint_helper", standins.entrypointHelper())
@@ -148,6 +153,7 @@ class Edge:
         self._answer = create_proxy(self._route)
         self.network.answer(self._answer)
         self.contexts: list[Any] = []
+        self.unsettled: list[Any] = []
         self._proxies = [create_proxy(self.entry.Default), create_proxy(call_handler)]
         self.driver = standins.Workerd.new(
             js_object({"entrypoint": self._proxies[0], "callHandler": self._proxies[1]})
@@ -190,6 +196,32 @@ class Edge:
 
     # --- calling the Worker as workerd does ---
 
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> Any:
+        """A JS Request as a client sends it (JSON when `body` is given, else the `raw` bytes)."""
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        sent_headers = {"CF-Connecting-IP": CLIENT_IP, **(headers or {})}
+        init: dict[str, Any] = {"method": method}
+        if data is not None:
+            init["body"] = to_js(data)
+            sent_headers.setdefault("Content-Type", "application/json")
+        init["headers"] = js_object(sent_headers)
+        return js.Request.new(API + path, js_object(init))
+
+    def context(self) -> Any:
+        """A new ExecutionContext, as workerd makes for every event; settle() runs them all."""
+        ctx = standins.ExecutionContext.new()
+        self.contexts.append(ctx)
+        self.unsettled.append(ctx)
+        return ctx
+
     async def fetch(
         self,
         method: str,
@@ -200,19 +232,9 @@ class Edge:
         raw: bytes | None = None,
         env: Any = None,
     ) -> Answer:
-        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-        sent_headers = {"CF-Connecting-IP": CLIENT_IP, **(headers or {})}
-        init: dict[str, Any] = {"method": method}
-        if data is not None:
-            init["body"] = to_js(data)
-            sent_headers.setdefault("Content-Type", "application/json")
-        init["headers"] = js_object(sent_headers)
-        request = js.Request.new(API + path, js_object(init))
-        ctx = standins.ExecutionContext.new()
-        self.contexts.append(ctx)
-        return await Answer.read(
-            await self.driver.fetch(request, self.env if env is None else env, ctx)
-        )
+        request = self.request(method, path, body, headers=headers, raw=raw)
+        env = self.env if env is None else env
+        return await Answer.read(await self.driver.fetch(request, env, self.context()))
 
     async def scheduled(
         self, cron: str = "* * * * *", *, env: Any = None, args: str = "workerd"
@@ -222,10 +244,9 @@ class Edge:
         controller = standins.ScheduledController.new(
             js_object({"scheduledTime": self.clock.now(), "cron": cron})
         )
-        ctx = standins.ExecutionContext.new()
-        self.contexts.append(ctx)
         options = js_object({"args": [controller]}) if args == "controller" else None
-        await self.driver.scheduled(controller, self.env if env is None else env, ctx, options)
+        env = self.env if env is None else env
+        await self.driver.scheduled(controller, env, self.context(), options)
 
     @property
     def waiting(self) -> int:
@@ -235,8 +256,8 @@ class Edge:
     async def settle(self) -> None:
         """Runs all work handed to waitUntil to its end, as the runtime does after a response;
         any of it that failed fails the test."""
-        for ctx in self.contexts:
-            errors = (await ctx.settle()).to_py()
+        while self.unsettled:
+            errors = (await self.unsettled.pop(0).settle()).to_py()
             assert not errors, f"background work failed: {errors}"
 
     def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
@@ -250,3 +271,22 @@ class Edge:
 
 
 UNITS = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
+def nowpayments(edge: Edge) -> dict[str, dict[str, Any]]:
+    """The Worker's calls to NOWPayments answered by the one NOWPayments stand-in the other tiers
+    use (tests/support); returns the payments it keeps, which a test may move on."""
+    # Imported here, not at the top: the bench times importing the core, after this module.
+    from orders.ports import OutboundRequest
+    from tests.support.inprocess import nowpayments_harness
+
+    processor = SimpleNamespace(payments={}, outbound=SimpleNamespace(answer=None))
+    nowpayments_harness(processor)  # type: ignore[arg-type]  # it needs only these two
+
+    async def answer(sent: Sent) -> Any:
+        request = OutboundRequest(sent.method, sent.url, sent.headers, sent.body or None)
+        reply = await processor.outbound.answer(request)
+        return response(reply.status, reply.body, reply.headers)
+
+    edge.route(NOWPAYMENTS, answer)
+    return processor.payments  # type: ignore[no-any-return]

@@ -10,43 +10,19 @@ from __future__ import annotations
 import base64
 import json
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from edge_runtime import CLIENT_IP, Edge, Sent, response, standins
+from edge_runtime import CLIENT_IP, Edge, Sent, nowpayments, standins
 from standardwebhooks.webhooks import Webhook
 
-from orders import ipn_signature
-from orders.ports import OutboundRequest
-from tests.support.inprocess import (
-    ADMIN_TOKEN,
-    NOWPAYMENTS_ENV,
-    SECRET,
-    nowpayments_harness,
-    order_body,
-)
+from orders.processors import nowpayments_ipn as ipn_signature
+from tests.support.inprocess import ADMIN_TOKEN, NOWPAYMENTS_ENV, SECRET, order_body
 
-NOWPAYMENTS = "https://api.nowpayments.io/v1"
 WEBHOOK_URL = "https://hook.eu1.make.com/onecash-edge-tier"
 WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"edge-tier-throwaway-key!").decode()
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 LIVE = {**NOWPAYMENTS_ENV, "ADMIN_TOKEN": ADMIN_TOKEN, "ALLOWED_ORIGINS": "https://onncx.com"}
-
-
-def nowpayments(edge: Edge) -> dict[str, dict[str, Any]]:
-    """The Worker's calls to NOWPayments answered by the one NOWPayments stand-in the other tiers
-    use (tests/support); returns the payments it keeps, which a test may move on."""
-    processor = SimpleNamespace(payments={}, outbound=SimpleNamespace(answer=None))
-    nowpayments_harness(processor)  # type: ignore[arg-type]  # it needs only these two
-
-    async def answer(sent: Sent) -> Any:
-        request = OutboundRequest(sent.method, sent.url, sent.headers, sent.body or None)
-        reply = await processor.outbound.answer(request)
-        return response(reply.status, reply.body, reply.headers)
-
-    edge.route(NOWPAYMENTS, answer)
-    return processor.payments  # type: ignore[no-any-return]
 
 
 def receiver(edge: Edge, status: int = 200) -> list[Sent]:
