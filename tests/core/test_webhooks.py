@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from orders.domain.delivery import RETRY_DELAYS, Outcome, next_attempt, outcome, sign, signing_key
 from orders.ports import OutboundRequest, OutboundResponse
-from orders.usecases.webhooks import RETRY_DELAYS, Outcome, next_attempt, outcome, sign, signing_key
 from tests.core.conftest import MakeHarness
 from tests.fakes.receiver import SECRET
 

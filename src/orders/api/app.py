@@ -1,5 +1,5 @@
 """The API as one object: a request in, a response out. Routing, CORS, rate limits, request ids
-and the rendering of every error happen here, once; the endpoints live in their own modules."""
+and the rendering of every error happen here, once; the handlers live in `handlers`."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 
-from orders.api import openapi
-from orders.api.http import MAX_BODY_BYTES, Request, Response, error_response, json_response
-from orders.api.routes import Match, resolve
-from orders.api.schemas import check_quote
+from orders.api.handlers import Handlers
+from orders.api.http import MAX_BODY_BYTES, Request, Response, error_response
+from orders.api.routes import ROUTES, Match, resolve
 from orders.errors import (
     ApiError,
     MethodNotAllowed,
@@ -22,10 +21,6 @@ from orders.errors import (
 from orders.ports import Deps
 from orders.processors import build_processor
 from orders.processors.base import Processor, ProcessorError
-from orders.usecases.catalog import Catalog
-from orders.usecases.ordering import Ordering
-from orders.usecases.payments import Payments
-from orders.usecases.webhooks import Webhooks
 
 log = logging.getLogger("onecash")
 
@@ -40,22 +35,14 @@ class App:
     def __init__(self, deps: Deps, processor: Processor | None = None) -> None:
         self.deps = deps
         self.processor = processor or build_processor(deps)
-        self.catalog = Catalog(deps, self.processor)
-        self.ordering = Ordering(deps, self.processor, self.catalog)
-        self.webhooks = Webhooks(deps)
-        self.payments = Payments(deps, self.processor)
-        self._handlers: dict[str, Handler] = {
-            "health": self._health,
-            "currencies": self._currencies,
-            "quote": self._limited("quotes", self._quote),
-            "create_order": self._limited("orders", lambda r, p: self.ordering.create(r)),
-            "get_order": lambda r, p: self.ordering.get(r, p["id"]),
-            "update_order": lambda r, p: self.ordering.update(r, p["id"]),
-            "ipn": lambda r, p: self.payments.callback(r, p["processor"]),
-            "sandbox_pay": lambda r, p: self.payments.sandbox_pay(r, p["id"]),
-            "list_webhooks": lambda r, p: self.webhooks.list_events(r),
-            "redeliver_webhook": lambda r, p: self.webhooks.redeliver(r, p["event_id"]),
-            "openapi": self._openapi,
+        self.handlers = Handlers(deps, self.processor)
+        self.payments = self.handlers.payments
+        self.webhooks = self.handlers.webhooks
+        self._routes: dict[str, Handler] = {
+            route.name: self._limited(route.limit, getattr(self.handlers, route.name))
+            if route.limit
+            else getattr(self.handlers, route.name)
+            for route in ROUTES
         }
 
     async def handle(self, request: Request) -> Response:
@@ -127,7 +114,7 @@ class App:
         if found.match is Match.PATH:
             raise MethodNotAllowed(list(found.allowed))
         assert found.route and found.params is not None
-        return await self._handlers[found.route.name](request, found.params)
+        return await self._routes[found.route.name](request, found.params)
 
     def _limited(self, bucket: str, handler: Handler) -> Handler:
         async def limited(request: Request, params: dict[str, str]) -> Response:
@@ -156,30 +143,3 @@ class App:
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = _CORS_HEADERS
             response.headers["Access-Control-Max-Age"] = "600"
-
-    async def _health(self, request: Request, params: dict[str, str]) -> Response:
-        settings = self.deps.settings
-        try:
-            await self.deps.db.prepare("SELECT 1 AS ok").first()
-            db = "ok"
-        except Exception:
-            log.exception("health: the database did not answer")
-            db = "unavailable"
-        status = "ok" if db == "ok" else "degraded"
-        return json_response(
-            {"status": status, "checks": {"db": db}, "version": settings.version,
-             "processor": self.processor.name},
-            200 if db == "ok" else 503,
-        )  # fmt: skip
-
-    async def _currencies(self, request: Request, params: dict[str, str]) -> Response:
-        currencies = await self.catalog.currencies()
-        return json_response({"currencies": [c.public() for c in currencies.values()]})
-
-    async def _openapi(self, request: Request, params: dict[str, str]) -> Response:
-        return json_response(openapi.document(self.deps.settings))
-
-    async def _quote(self, request: Request, params: dict[str, str]) -> Response:
-        source, target, amount = check_quote(await self.catalog.currencies(), request.query)
-        quote = await self.catalog.quote(source, target, amount, "amount")
-        return json_response(quote.public())

@@ -18,7 +18,8 @@ class Match(Enum):
 class Route:
     method: str
     pattern: str  # "/api/order/{id}": each {name} matches one path segment
-    name: str
+    name: str  # also the name of its handler in `handlers.Handlers`
+    limit: str | None = None  # the rate-limit bucket it counts against, per client address
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -29,8 +30,8 @@ class Route:
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/health", "health"),
     Route("GET", "/api/currencies", "currencies"),
-    Route("GET", "/api/quote", "quote"),
-    Route("POST", "/api/order", "create_order"),
+    Route("GET", "/api/quote", "quote", limit="quotes"),
+    Route("POST", "/api/order", "create_order", limit="orders"),
     Route("GET", "/api/order/{id}", "get_order"),
     Route("PUT", "/api/order/{id}", "update_order"),
     Route("POST", "/api/ipn/{processor}", "ipn"),

@@ -1,26 +1,20 @@
-"""The bodies people send, checked: pydantic for shape and types, then the exchange's own rules.
-Every problem becomes a `FieldError` naming its field; each stage reports all of its problems at
-once (a body with the wrong shape is refused before its addresses are judged)."""
+"""The bodies people send, as pydantic models: their shape and types, checked before the
+exchange's own rules (`domain.exchange`) judge what they say. Every problem becomes a `FieldError`
+naming its field, all of them at once. The OpenAPI document is generated from these models."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, StringConstraints, ValidationError
 
-from orders.domain import money, text
-from orders.domain.currencies import Currency
+from orders.domain import money
 from orders.domain.lifecycle import Status
 from orders.domain.settlement import STATUS_MAP
 from orders.errors import FieldError, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
 
-_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}")
-_TX_HASH = re.compile(r"[0-9A-Za-z]{16,128}")
 
 # An amount is taken as sent: "0.01\n" is not a plain decimal, so it is refused, not trimmed.
 # The pattern is for the OpenAPI document; `money.parse_amount` checks it, with a kinder message.
@@ -100,93 +94,3 @@ def _field_error(error: Any) -> FieldError:
     if kind.startswith("bool"):
         return FieldError(field, "must be true or false")
     return FieldError(field, str(error["msg"]))
-
-
-Exchange = tuple[Currency | None, Currency | None, Decimal]
-
-
-def check_exchange(
-    currencies: dict[str, Currency],
-    pair: tuple[str, str],
-    amount_text: str,
-    names: tuple[str, str] = ("from_currency", "to_currency"),
-    problems: list[FieldError] | None = None,
-) -> Exchange:
-    """The pair and the amount, each problem added to `problems` under the field's `names`."""
-    problems = [] if problems is None else problems
-    supported = ", ".join(currencies)
-    source, target = (currencies.get(code.lower()) for code in pair)
-    for currency, name in zip((source, target), names, strict=True):
-        if currency is None:
-            problems.append(FieldError(name, f"unsupported currency; use one of {supported}"))
-    if source and target and source.code == target.code:
-        problems.append(FieldError(names[1], f"must differ from {names[0]}"))
-    amount = Decimal(0)
-    try:
-        amount = money.parse_amount(amount_text)
-        if source and amount != money.round_down(amount, source.decimals):
-            problems.append(
-                FieldError("amount", f"has more than {source.decimals} decimals for {source.code}")
-            )
-    except money.NotAnAmount as exc:
-        problems.append(FieldError("amount", str(exc)))
-    return source, target, amount
-
-
-def check_quote(
-    currencies: dict[str, Currency], query: Mapping[str, str]
-) -> tuple[Currency, Currency, Decimal]:
-    problems: list[FieldError] = []
-    source, target, amount = check_exchange(
-        currencies, (query.get("from", ""), query.get("to", "")), query.get("amount", ""),
-        ("from", "to"), problems,
-    )  # fmt: skip
-    if problems:
-        raise ValidationFailed(problems)
-    assert source and target
-    return source, target, amount
-
-
-def check_order(
-    body: CreateOrderBody, currencies: dict[str, Currency]
-) -> tuple[Currency, Currency, Decimal]:
-    """The exchange's rules beyond types; returns the pair and the amount when all hold."""
-    problems: list[FieldError] = []
-    source, target, amount = check_exchange(
-        currencies, (body.from_currency, body.to_currency), body.amount, problems=problems
-    )
-    if target:
-        if not target.address_ok(body.payout_address):
-            problems.append(FieldError("payout_address", f"is not a valid {target.name} address"))
-        if target.needs_extra_id and not body.payout_extra_id:
-            problems.append(
-                FieldError("payout_extra_id", f"is required for {target.name} (destination tag)")
-            )
-        elif body.payout_extra_id and not target.needs_extra_id:
-            problems.append(FieldError("payout_extra_id", f"{target.name} takes no extra id"))
-        elif body.payout_extra_id and not target.extra_id_ok(body.payout_extra_id):
-            problems.append(FieldError("payout_extra_id", "is not a valid destination tag"))
-    if source and body.refund_address and not source.address_ok(body.refund_address):
-        problems.append(FieldError("refund_address", f"is not a valid {source.name} address"))
-    if body.email is not None and not _email_ok(body.email):
-        problems.append(FieldError("email", "is not a valid email address"))
-    if problems:
-        raise ValidationFailed(problems)
-    assert source and target
-    return source, target, amount
-
-
-def _email_ok(email: str) -> bool:
-    return len(email) <= 254 and _EMAIL.fullmatch(email) is not None and text.is_plain(email)
-
-
-def check_note(note: str | None) -> None:
-    if note is not None and not text.is_plain_note(note):
-        raise ValidationFailed(
-            [FieldError("note", "must not hold control or bidirectional-override characters")]
-        )
-
-
-def check_tx_hash(value: str | None, field: str) -> None:
-    if value is not None and not _TX_HASH.fullmatch(value.removeprefix("0x")):
-        raise ValidationFailed([FieldError(field, "is not a transaction hash")])

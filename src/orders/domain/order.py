@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -29,6 +30,10 @@ class Event:
     source: str
     note: str | None = None
     from_status: str | None = None
+
+    def public_json(self) -> str:
+        """`public()` as the API writes it: compact UTF-8 JSON."""
+        return json.dumps(self.public(), ensure_ascii=False, separators=(",", ":"))
 
     def public(self) -> dict[str, Any]:
         return {"status": self.to_status, "at": self.at, "source": self.source, "note": self.note}
@@ -92,6 +97,10 @@ class Order:
     @property
     def received(self) -> Decimal:
         return Decimal(self.received_amount)
+
+    def public_json(self) -> str:
+        """`public()` as the API writes it: compact UTF-8 JSON."""
+        return json.dumps(self.public(), ensure_ascii=False, separators=(",", ":"))
 
     def public(self) -> dict[str, Any]:
         """The order as SPEC §3 shows it; the email is masked in every public response."""

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
 
 from orders.domain import money
+from orders.domain.currencies import Currency
 
 RATE_DECIMALS = 8
 
@@ -26,3 +28,25 @@ def price(amount: Decimal, estimated: Decimal, fee_percent: Decimal, to_decimals
     )
     after_fee = exact.divide(exact.multiply(estimated, exact.subtract(100, fee_percent)), 100)
     return Price(rate=rate, to_amount=money.round_down(after_fee, to_decimals))
+
+
+@dataclass(frozen=True)
+class Quote:
+    from_currency: Currency
+    to_currency: Currency
+    amount: Decimal
+    to_amount: Decimal
+    rate: Decimal
+    fee_percent: Decimal
+    min_amount: Decimal
+    expires_at: str
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "from": {"currency": self.from_currency.code, "amount": money.to_text(self.amount)},
+            "to": {"currency": self.to_currency.code, "amount": money.to_text(self.to_amount)},
+            "rate": money.to_text(self.rate),
+            "fee_percent": money.to_text(self.fee_percent),
+            "min_amount": money.to_text(self.min_amount),
+            "expires_at": self.expires_at,
+        }

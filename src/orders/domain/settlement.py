@@ -1,4 +1,5 @@
-"""What a processor's report of a payment means for an order. Pure: no I/O, no clock.
+"""What a processor's report of a payment, or the end of the payment window, means for an
+order. Pure: no I/O, and the time comes in as a value.
 
 A callback is a trigger, not the truth: these functions are fed the payment as the processor
 reports it when asked, and only ever move the order forward along the lifecycle.
@@ -10,10 +11,10 @@ import json
 from decimal import Decimal
 
 from orders.domain import money
+from orders.domain.changes import Change
 from orders.domain.lifecycle import Source, Status, can_move
 from orders.domain.order import Order
 from orders.processors.base import Payment
-from orders.usecases.changing import Change
 
 # NOWPayments' payment statuses → the order status they point to (None: nothing to do yet).
 STATUS_MAP: dict[str, Status | None] = {
@@ -72,3 +73,10 @@ def _note(order: Order, payment: Payment, target: Status | None, received: Decim
     if target is Status.PAID and received > Decimal(order.pay_amount):
         parts.append("overpaid")
     return "; ".join(parts)
+
+
+def expiry(order: Order, now: str) -> Change | None:
+    """An order still waiting for its deposit when its window has ended expires."""
+    if order.status is Status.AWAITING_PAYMENT and order.expires_at <= now:
+        return Change(Status.EXPIRED, Source.SCHEDULER, "the payment window ended")
+    return None

@@ -6,7 +6,6 @@ KV is a cache here, never the truth: a miss or a broken entry just asks the proc
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 from orders.domain import money
 from orders.domain.currencies import Currency
 from orders.domain.order import timestamp
-from orders.domain.pricing import price
+from orders.domain.pricing import Quote, price
 from orders.errors import FieldError, ValidationFailed
 from orders.ports import Deps
 from orders.processors.base import Processor
@@ -23,28 +22,6 @@ CURRENCIES_TTL = 3600
 MINIMUM_TTL = 600
 ESTIMATE_TTL = 60  # KV's shortest expiry
 QUOTE_VALID_FOR = timedelta(minutes=2)
-
-
-@dataclass(frozen=True)
-class Quote:
-    from_currency: Currency
-    to_currency: Currency
-    amount: Decimal
-    to_amount: Decimal
-    rate: Decimal
-    fee_percent: Decimal
-    min_amount: Decimal
-    expires_at: str
-
-    def public(self) -> dict[str, Any]:
-        return {
-            "from": {"currency": self.from_currency.code, "amount": money.to_text(self.amount)},
-            "to": {"currency": self.to_currency.code, "amount": money.to_text(self.to_amount)},
-            "rate": money.to_text(self.rate),
-            "fee_percent": money.to_text(self.fee_percent),
-            "min_amount": money.to_text(self.min_amount),
-            "expires_at": self.expires_at,
-        }
 
 
 class Catalog:

@@ -1,62 +1,26 @@
-"""How an order changes: decide the next state in plain code, then write it with its timeline
-event and webhook in one batch, retrying on a lost race with the order as it then is."""
+"""Writing a decided change: the order, its timeline event and its webhook in one batch, where
+the order is still as it was read; a lost race is decided again on the order as it then is."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any
 
-from orders.domain.lifecycle import Source, Status, allowed_next, can_move
-from orders.domain.order import Event, Order, timestamp
-from orders.errors import InvalidTransition, NotFound, VersionConflict
+from orders.domain.changes import Change, Decide, WebhookEvent, evolve, webhook_event
+from orders.domain.order import Order, timestamp
+from orders.errors import NotFound, VersionConflict
 from orders.ports import Deps, Statement, changes
-from orders.storage.store import OrderStore, OutboxRow
+from orders.storage.orders import OrderStore
 
 MAX_RACES = 5
-
-
-@dataclass(frozen=True)
-class Change:
-    """A decided change: a new status (or None for data only) and the fields that go with it."""
-
-    status: Status | None
-    source: Source
-    note: str | None = None
-    fields: dict[str, Any] = field(default_factory=dict)
-
-
-Decide = Callable[[Order], Change | None]
-
-
-def refuse_transition(order: Order, target: Status) -> InvalidTransition:
-    nexts = allowed_next(order.status)
-    allowed = ", ".join(nexts) if nexts else "none (it is final)"
-    return InvalidTransition(
-        f"An order that is {order.status.value} cannot become {target.value}; "
-        f"allowed next: {allowed}."
-    )
-
-
-def webhook_row(deps: Deps, order: Order, kind: str | None = None) -> OutboxRow:
-    """The `order.<status>` event (or `kind`), with the order as it is after the change."""
-    event_id = deps.new_id("evt")
-    created_at = timestamp(deps.clock())
-    event_type = kind or f"order.{order.status.value}"
-    body = {
-        "id": event_id,
-        "type": event_type,
-        "created_at": created_at,
-        "data": {"order": order.public()},
-    }
-    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    return OutboxRow(event_id, order.id, event_type, payload, created_at)
-
 
 # Statements to write with a change, made for the order as it will be written (or as it was
 # read, when nothing changes): processor receipts and "heard from" marks ride in the same batch.
 Also = Callable[[Order], list[Statement]]
+
+
+def new_webhook(deps: Deps, order: Order, kind: str | None = None) -> WebhookEvent:
+    """The webhook event of a change just decided, with a fresh id and the time now."""
+    return webhook_event(order, deps.new_id("evt"), timestamp(deps.clock()), kind)
 
 
 class Changer:
@@ -122,35 +86,7 @@ class Changer:
 
     def _write(self, before: Order, change: Change) -> tuple[Order, list[Statement]]:
         """The order after `change`, and the statements that write it, its event and webhook."""
-        after, event = self._evolve(before, change)
-        outbox = webhook_row(self.deps, after) if event else None
-        return after, self.store.update(before, after, event, outbox)
-
-    def _evolve(self, before: Order, change: Change) -> tuple[Order, Event | None]:
         now = timestamp(self.deps.clock())
-        event = None
-        events = before.events
-        status = before.status
-        if change.status is not None:
-            # No status is an edge to itself: a data-only change carries `status=None`.
-            if not can_move(before.status, change.status):
-                raise refuse_transition(before, change.status)
-            status = change.status
-            event = Event(
-                to_status=status.value,
-                at=now,
-                source=change.source.value,
-                note=change.note,
-                from_status=before.status.value,
-            )
-            events = (*events, event)
-        after = replace(
-            before,
-            **change.fields,
-            status=status,
-            version=before.version + 1,
-            updated_at=now,
-            change_id=self.deps.tokens(12),
-            events=events,
-        )
-        return after, event
+        after, event = evolve(before, change, now, self.deps.tokens(12))
+        outbox = new_webhook(self.deps, after) if event else None
+        return after, self.store.update(before, after, event, outbox)

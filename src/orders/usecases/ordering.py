@@ -1,26 +1,21 @@
-"""The order endpoints: create (idempotent, all-or-nothing), read (ETag), operator update."""
+"""Orders as people and the operator see them: create (idempotent, all or nothing), read, and
+the operator's changes. Plain values in and out: the HTTP side lives in `api.handlers`."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import timedelta
-from typing import Any
 
-from orders.api.auth import authorize_operator
-from orders.api.http import JSON_TYPE, Request, Response, json_response
-from orders.api.schemas import (
-    CreateOrderBody,
-    UpdateOrderBody,
-    check_note,
-    check_order,
-    check_tx_hash,
-    parse,
-)
 from orders.domain import money
+from orders.domain.changes import Change
+from orders.domain.exchange import NewOrder, check_note, check_order, check_tx_hash
 from orders.domain.lifecycle import Source, Status
 from orders.domain.order import Event, Order, timestamp
+from orders.domain.pricing import Quote
 from orders.errors import (
     FieldError,
     IdempotencyKeyReused,
@@ -32,15 +27,25 @@ from orders.errors import (
 )
 from orders.ports import Deps
 from orders.processors.base import Processor, ProcessorError
-from orders.storage.store import IdempotencyStore, OrderStore
-from orders.usecases.catalog import Catalog, Quote
-from orders.usecases.changing import Change, Changer, webhook_row
+from orders.storage.idempotency import IdempotencyStore
+from orders.storage.orders import OrderStore
+from orders.usecases.catalog import Catalog
+from orders.usecases.changing import Changer, new_webhook
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # A reservation older than this belongs to an attempt that died mid-way; it may be taken over.
 ABANDONED_AFTER = timedelta(minutes=2)
 REPLAY_WAIT_STEPS = 50
 REPLAY_WAIT_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class Created:
+    """A created order as first answered: `body` is its JSON, the same bytes on every replay."""
+
+    order_id: str
+    body: str
+    replayed: bool = False
 
 
 class Ordering:
@@ -51,24 +56,23 @@ class Ordering:
         self.store = OrderStore(deps.db)
         self.keys = IdempotencyStore(deps.db)
 
-    async def create(self, request: Request) -> Response:
-        body = parse(CreateOrderBody, request.json())
+    async def create(self, request: NewOrder, key: str | None = None) -> Created:
+        """A new order, or with `key` the one this key already made (same request, 24 hours)."""
         currencies = await self.catalog.currencies()
-        source, target, amount = check_order(body, currencies)
+        source, target, amount = check_order(request, currencies)
         quote = await self.catalog.quote(source, target, amount, "amount")
-        key = request.headers.get("idempotency-key")
         if key is None:
-            return await self._create(body, quote)
+            return await self._create(request, quote)
         if not 1 <= len(key) <= 255:
             raise ValidationFailed([FieldError("Idempotency-Key", "must be 1 to 255 characters")])
         fingerprint = hashlib.sha256(
-            json.dumps(body.model_dump(), sort_keys=True).encode()
+            json.dumps(asdict(request), sort_keys=True).encode()
         ).hexdigest()
-        return await self._create_once(key, fingerprint, body, quote)
+        return await self._create_once(key, fingerprint, request, quote)
 
     async def _create_once(
-        self, key: str, fingerprint: str, body: CreateOrderBody, quote: Quote
-    ) -> Response:
+        self, key: str, fingerprint: str, request: NewOrder, quote: Quote
+    ) -> Created:
         for _ in range(REPLAY_WAIT_STEPS):
             now = self.deps.clock()
             taken, held = await self.keys.reserve(
@@ -76,7 +80,7 @@ class Ordering:
             )
             if taken:
                 try:
-                    return await self._create(body, quote, key)
+                    return await self._create(request, quote, key)
                 except BaseException:
                     await self.keys.release(key)
                     raise
@@ -85,7 +89,7 @@ class Ordering:
             if not hmac.compare_digest(held["request_hash"], fingerprint):
                 raise IdempotencyKeyReused()
             if held["state"] == "done":
-                return _replay(held)
+                return Created(str(held["order_id"]), str(held["response_body"]), replayed=True)
             if held["created_at"] < timestamp(now - ABANDONED_AFTER):
                 await self.keys.release(key)
                 continue
@@ -96,9 +100,7 @@ class Ordering:
             headers={"Retry-After": "2"},
         )
 
-    async def _create(
-        self, body: CreateOrderBody, quote: Quote, key: str | None = None
-    ) -> Response:
+    async def _create(self, body: NewOrder, quote: Quote, key: str | None = None) -> Created:
         deps = self.deps
         order_id = deps.new_id("ord")
         callback = f"{deps.settings.public_api_url}/api/ipn/{self.processor.name}"
@@ -152,80 +154,46 @@ class Ordering:
             change_id=deps.tokens(12),
             events=(event,),
         )
-        response = _order_response(order, 201)
-        response.headers["Location"] = f"/api/order/{order.id}"
-        statements = self.store.insert(order, event, webhook_row(deps, order, "order.created"))
+        answer = order.public_json()
+        statements = self.store.insert(order, event, new_webhook(deps, order, "order.created"))
         if key is not None:
-            statements.append(self.keys.complete(key, order.id, 201, response.body.decode("utf-8")))
+            statements.append(self.keys.complete(key, order.id, 201, answer))
         await deps.db.batch(statements)
-        return response
+        return Created(order.id, answer)
 
-    async def get(self, request: Request, order_id: str) -> Response:
-        order = await self._load(order_id)
-        if _etag_matches(request.headers.get("if-none-match"), order.etag):
-            return Response(304, b"", {"ETag": order.etag})
-        return _order_response(order, 200)
-
-    async def update(self, request: Request, order_id: str) -> Response:
-        authorize_operator(self.deps.settings.admin_token, request.headers.get("authorization"))
-        body = parse(UpdateOrderBody, request.json())
-        try:
-            target = Status(body.status)
-        except ValueError:
-            raise ValidationFailed(
-                [FieldError("status", f"must be one of {', '.join(s.value for s in Status)}")]
-            ) from None
-        check_tx_hash(body.payout_tx_hash, "payout_tx_hash")
-        check_note(body.note)
-        if target is Status.COMPLETED and not body.payout_tx_hash:
-            raise ValidationFailed(
-                [FieldError("payout_tx_hash", "is required to mark an order completed")]
-            )
-        order = await self._load(order_id)
-        expected = None
-        if_match = request.headers.get("if-match")
-        if if_match is not None:
-            if not _etag_matches(if_match, order.etag):
-                raise VersionConflict()
-            expected = order.version
-
-        def decide(current: Order) -> Change:
-            # Changer refuses a move off the lifecycle's edges, judged on the order as it is.
-            fields = {"payout_tx_hash": body.payout_tx_hash} if body.payout_tx_hash else {}
-            return Change(target, Source.OPERATOR, body.note, fields)
-
-        changed, _ = await Changer(self.deps).change(
-            order_id, decide, expected_version=expected, current=order
-        )
-        return _order_response(changed, 200)
-
-    async def _load(self, order_id: str) -> Order:
+    async def read(self, order_id: str) -> Order:
         order = await self.store.get(order_id) if order_id.startswith("ord_") else None
         if order is None:
             raise NotFound("No order with this id. Check the link you were given.")
         return order
 
-
-def _etag_matches(header: str | None, etag: str) -> bool:
-    if header is None:
-        return False
-    tags = [t.strip() for t in header.split(",")]
-    bare = etag.removeprefix("W/")
-    return "*" in tags or any(t.removeprefix("W/") == bare for t in tags)
-
-
-def _order_response(order: Order, status: int) -> Response:
-    return json_response(order.public(), status, {"ETag": order.etag})
-
-
-def _replay(held: dict[str, Any]) -> Response:
-    """The first answer again, byte for byte."""
-    return Response(
-        int(held["status_code"]),
-        str(held["response_body"]).encode("utf-8"),
-        {
-            "Content-Type": JSON_TYPE,
-            "Location": f"/api/order/{held['order_id']}",
-            "Idempotent-Replayed": "true",
-        },
-    )
+    async def change(
+        self,
+        order_id: str,
+        target: Status,
+        *,
+        payout_tx_hash: str | None = None,
+        note: str | None = None,
+        expected: Callable[[Order], bool] | None = None,
+    ) -> Order:
+        """The operator moves an order. `expected` says whether the order is the one the
+        operator last saw (If-Match); a stale view changes nothing."""
+        check_tx_hash(payout_tx_hash, "payout_tx_hash")
+        check_note(note)
+        if target is Status.COMPLETED and not payout_tx_hash:
+            raise ValidationFailed(
+                [FieldError("payout_tx_hash", "is required to mark an order completed")]
+            )
+        order = await self.read(order_id)
+        if expected is not None and not expected(order):
+            raise VersionConflict()
+        fields = {"payout_tx_hash": payout_tx_hash} if payout_tx_hash else {}
+        change = Change(target, Source.OPERATOR, note, fields)
+        # Changer refuses a move off the lifecycle's edges, judged on the order as it is.
+        changed, _ = await Changer(self.deps).change(
+            order_id,
+            lambda current: change,
+            expected_version=order.version if expected is not None else None,
+            current=order,
+        )
+        return changed

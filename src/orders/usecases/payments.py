@@ -10,23 +10,23 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from orders.api.http import Request, Response, json_response, parse_json
-from orders.api.schemas import SandboxPayBody, parse
 from orders.domain import money
-from orders.domain.lifecycle import OPEN_FOR_PAYMENT, Source, Status
+from orders.domain.changes import Change
+from orders.domain.lifecycle import OPEN_FOR_PAYMENT, Status
 from orders.domain.order import Order, timestamp
-from orders.domain.settlement import STATUS_MAP, settle
+from orders.domain.settlement import STATUS_MAP, expiry, settle
 from orders.errors import FieldError, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from orders.ports import Deps, Statement
 from orders.processors import nowpayments_ipn as ipn_signature
 from orders.processors.base import Payment, Processor, ProcessorError
 from orders.processors.sandbox import SandboxProcessor
-from orders.storage.store import OrderStore, ReceiptStore
-from orders.usecases.changing import Also, Change, Changer
+from orders.storage.orders import OrderStore
+from orders.storage.receipts import ReceiptStore
+from orders.strict_json import parse_json
+from orders.usecases.changing import Also, Changer
 
 log = logging.getLogger("onecash.payments")
 
-SIGNATURE_HEADER = "x-nowpayments-sig"
 RECONCILE_AFTER = timedelta(minutes=10)  # quiet this long, we ask the processor ourselves
 LATE_PAYMENT_HORIZON = timedelta(days=7)  # NOWPayments' own longest payment window
 EXPIRE_BATCH = 100
@@ -39,13 +39,6 @@ class Payments:
         self.processor = processor
         self.store = OrderStore(deps.db)
         self.receipts = ReceiptStore(deps.db)
-
-    async def callback(self, request: Request, processor_name: str) -> Response:
-        """A processor's signed callback: verified on the raw body before anything is trusted."""
-        if processor_name != self.processor.name:
-            raise NotFound(f"No payment processor called {processor_name!r} is configured.")
-        outcome, _ = await self.receive(request.body, request.headers.get(SIGNATURE_HEADER))
-        return json_response(outcome)
 
     async def receive(
         self, raw: bytes, signature: str | None
@@ -120,26 +113,28 @@ class Payments:
             order.id, lambda o: settle(o, payment), current=order, also=writes
         )
 
-    async def sandbox_pay(self, request: Request, order_id: str) -> Response:
-        """Simulates a deposit: the sandbox ledger records it, then its signed callback goes
-        through `receive` exactly like NOWPayments' would."""
+    async def sandbox_pay(
+        self, order_id: str, status: str, amount_text: str | None, callback: bool = True
+    ) -> Order:
+        """Simulates a deposit: the sandbox ledger records it, then (unless `callback` is False,
+        a callback lost on the way) its signed callback goes through `receive` exactly like
+        NOWPayments' would. Returns the order as it then is."""
         sandbox = self.processor
         if not isinstance(sandbox, SandboxProcessor):
             raise NotFound("The sandbox is only available when PROCESSOR=sandbox.")
-        body = parse(SandboxPayBody, request.json())
-        if body.status not in STATUS_MAP:
+        if status not in STATUS_MAP:
             raise ValidationFailed(
                 [FieldError("status", f"must be one of {', '.join(STATUS_MAP)}")]
             )
         try:
-            amount = money.parse_amount(body.amount) if body.amount else None
+            amount = money.parse_amount(amount_text) if amount_text else None
         except money.NotAnAmount as exc:
             raise ValidationFailed([FieldError("amount", str(exc))]) from None
-        paid = await sandbox.record_deposit(order_id, body.status, amount)
+        paid = await sandbox.record_deposit(order_id, status, amount)
         if paid is None:
             raise NotFound("No order with this id.")
         after = None
-        if body.callback:
+        if callback:
             raw, signature = ipn_signature.signed_body(
                 _ipn_payload(paid), self.deps.settings.ipn_secret or ""
             )
@@ -147,23 +142,14 @@ class Payments:
         if after is None:  # no callback, or one already seen: show the order as it is
             after = await self.store.get(order_id)
         assert after is not None
-        return json_response(
-            {"callback_sent": body.callback, "order": after.public()},
-            200 if body.callback else 202,
-        )
+        return after
 
     async def expire_due(self) -> int:
         """Moves `awaiting_payment` orders past their window to `expired`: a bounded batch, in
         two round trips however many orders it holds."""
         now = timestamp(self.deps.clock())
-
-        def decide(order: Order) -> Change | None:
-            if order.status is Status.AWAITING_PAYMENT and order.expires_at <= now:
-                return Change(Status.EXPIRED, Source.SCHEDULER, "the payment window ended")
-            return None
-
         due = await self.store.due_to_expire(now, EXPIRE_BATCH)
-        return len(await Changer(self.deps).change_all(due, decide))
+        return len(await Changer(self.deps).change_all(due, lambda order: expiry(order, now)))
 
     async def reconcile(self) -> int:
         """Asks the processor about open orders it has been quiet about: a missed callback is

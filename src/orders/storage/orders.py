@@ -1,4 +1,4 @@
-"""D1 access for orders, their events, idempotency keys and processor receipts.
+"""Orders and their timelines in D1: every SQL statement that reads or writes them.
 
 D1 has no BEGIN/COMMIT: a change that touches several rows is one `batch`. A status change is an
 optimistic update (`WHERE version = ?`) followed by inserts guarded by the change's token, so the
@@ -8,11 +8,11 @@ event and webhook rows exist exactly when the update won.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
+from orders.domain.changes import WebhookEvent
 from orders.domain.order import Event, Order
-from orders.ports import Database, Statement, changes
+from orders.ports import Database, Statement
 
 ORDER_COLUMNS = (
     "id, status, version, created_at, updated_at, expires_at, late, from_currency, from_amount, "
@@ -39,15 +39,6 @@ _MUTABLE = (
     "processor_seen_at",
     "change_id",
 )
-
-
-@dataclass(frozen=True)
-class OutboxRow:
-    event_id: str
-    order_id: str
-    type: str
-    payload: str
-    created_at: str
 
 
 class OrderStore:
@@ -109,7 +100,7 @@ class OrderStore:
         )
         return [_order(row) for row in result.get("results") or []]
 
-    def insert(self, order: Order, event: Event, outbox: OutboxRow) -> list[Statement]:
+    def insert(self, order: Order, event: Event, outbox: WebhookEvent) -> list[Statement]:
         row = order.row()
         marks = ", ".join("?" for _ in _ORDER_FIELDS)
         return [
@@ -121,7 +112,7 @@ class OrderStore:
         ]
 
     def update(
-        self, before: Order, after: Order, event: Event | None, outbox: OutboxRow | None
+        self, before: Order, after: Order, event: Event | None, outbox: WebhookEvent | None
     ) -> list[Statement]:
         """Writes `after` if the order is still at `before.version`. The first statement's
         `changes` is 1 when it won; the event and webhook rows exist exactly when it did."""
@@ -159,7 +150,7 @@ class OrderStore:
             order.change_id,
         )
 
-    def _outbox(self, order: Order, outbox: OutboxRow) -> Statement:
+    def _outbox(self, order: Order, outbox: WebhookEvent) -> Statement:
         return self.db.prepare(
             "INSERT INTO webhook_outbox (event_id, order_id, type, payload, created_at, "
             "next_attempt_at) SELECT ?, id, ?, ?, ?, ? FROM orders WHERE id = ? AND change_id = ?"
@@ -172,76 +163,6 @@ class OrderStore:
             order.id,
             order.change_id,
         )
-
-
-class IdempotencyStore:
-    """`Idempotency-Key`s: reserved before the processor is called, completed with the order."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    async def reserve(
-        self, key: str, request_hash: str, now: str, stale_before: str
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """Takes the key (also from a 24-hour-old use or an abandoned attempt), in one round
-        trip with a read of it: (whether we took it, the key's row as it then is)."""
-        taken, held = await self.db.batch([
-            self.db.prepare(
-                "INSERT INTO idempotency_keys (key, request_hash, state, created_at) "
-                "VALUES (?, ?, 'pending', ?) ON CONFLICT (key) DO UPDATE SET "
-                "request_hash = excluded.request_hash, state = 'pending', "
-                "created_at = excluded.created_at, order_id = NULL, status_code = NULL, "
-                "response_body = NULL WHERE idempotency_keys.created_at < ?"
-            ).bind(key, request_hash, now, stale_before),
-            self.db.prepare(
-                "SELECT request_hash, state, created_at, order_id, status_code, response_body "
-                "FROM idempotency_keys WHERE key = ?"
-            ).bind(key),
-        ])  # fmt: skip
-        rows = held.get("results") or []
-        return changes(taken) == 1, (rows[0] if rows else None)
-
-    def complete(self, key: str, order_id: str, status: int, body: str) -> Statement:
-        return self.db.prepare(
-            "UPDATE idempotency_keys SET state = 'done', order_id = ?, status_code = ?, "
-            "response_body = ? WHERE key = ?"
-        ).bind(order_id, status, body, key)
-
-    async def release(self, key: str) -> None:
-        await (
-            self.db.prepare("DELETE FROM idempotency_keys WHERE key = ? AND state = 'pending'")
-            .bind(key)
-            .run()
-        )
-
-
-class ReceiptStore:
-    """Processor callbacks already seen, one per payment and status."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    async def seen(self, processor: str, payment_id: str, status: str) -> bool:
-        row = (
-            await self.db.prepare(
-                "SELECT 1 AS seen FROM processor_receipts WHERE processor = ? AND payment_id = ? "
-                "AND payment_status = ?"
-            )
-            .bind(processor, payment_id, status)
-            .first()
-        )
-        return row is not None
-
-    def record(
-        self, processor: str, payment_id: str, status: str, judged: Order, at: str, body: str
-    ) -> Statement:
-        """Notes the callback once, and only while the order is still as `judged` was: a
-        repeat of the same report inserts nothing."""
-        return self.db.prepare(
-            "INSERT INTO processor_receipts (processor, payment_id, payment_status, order_id, "
-            "received_at, body) SELECT ?, ?, ?, id, ?, ? FROM orders "
-            "WHERE id = ? AND change_id IS ? ON CONFLICT DO NOTHING"
-        ).bind(processor, payment_id, status, at, body, judged.id, judged.change_id)
 
 
 def _order(row: dict[str, Any]) -> Order:

@@ -1,0 +1,134 @@
+"""One thin handler per route: read what the request says, call a use case, write the answer.
+HTTP lives here (headers, ETags, status codes); decisions live in the use cases."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from orders.api import openapi
+from orders.api.auth import authorize_operator
+from orders.api.http import JSON_TYPE, Request, Response, json_response
+from orders.api.schemas import CreateOrderBody, SandboxPayBody, UpdateOrderBody, parse
+from orders.domain.exchange import NewOrder, check_quote
+from orders.domain.lifecycle import Status
+from orders.domain.order import Order
+from orders.errors import FieldError, NotFound, ValidationFailed
+from orders.ports import Deps
+from orders.processors.base import Processor
+from orders.usecases.catalog import Catalog
+from orders.usecases.ordering import Ordering
+from orders.usecases.payments import Payments
+from orders.usecases.webhooks import Webhooks
+
+log = logging.getLogger("onecash")
+
+SIGNATURE_HEADER = "x-nowpayments-sig"
+Params = dict[str, str]
+
+
+class Handlers:
+    """Each method is the handler of the route of the same name (see `routes.ROUTES`)."""
+
+    def __init__(self, deps: Deps, processor: Processor) -> None:
+        self.deps = deps
+        self.processor = processor
+        self.catalog = Catalog(deps, processor)
+        self.ordering = Ordering(deps, processor, self.catalog)
+        self.payments = Payments(deps, processor)
+        self.webhooks = Webhooks(deps)
+
+    async def health(self, request: Request, params: Params) -> Response:
+        try:
+            await self.deps.db.prepare("SELECT 1 AS ok").first()
+            db = "ok"
+        except Exception:
+            log.exception("health: the database did not answer")
+            db = "unavailable"
+        return json_response(
+            {"status": "ok" if db == "ok" else "degraded", "checks": {"db": db},
+             "version": self.deps.settings.version, "processor": self.processor.name},
+            200 if db == "ok" else 503,
+        )  # fmt: skip
+
+    async def currencies(self, request: Request, params: Params) -> Response:
+        currencies = await self.catalog.currencies()
+        return json_response({"currencies": [c.public() for c in currencies.values()]})
+
+    async def quote(self, request: Request, params: Params) -> Response:
+        source, target, amount = check_quote(await self.catalog.currencies(), request.query)
+        quote = await self.catalog.quote(source, target, amount, "amount")
+        return json_response(quote.public())
+
+    async def create_order(self, request: Request, params: Params) -> Response:
+        body = parse(CreateOrderBody, request.json())
+        created = await self.ordering.create(
+            NewOrder(**body.model_dump()), request.headers.get("idempotency-key")
+        )
+        headers = {"Content-Type": JSON_TYPE, "Location": f"/api/order/{created.order_id}"}
+        if created.replayed:
+            headers["Idempotent-Replayed"] = "true"
+        return Response(201, created.body.encode("utf-8"), headers)
+
+    async def get_order(self, request: Request, params: Params) -> Response:
+        order = await self.ordering.read(params["id"])
+        if etag_matches(request.headers.get("if-none-match"), order.etag):
+            return Response(304, b"", {"ETag": order.etag})
+        return order_response(order)
+
+    async def update_order(self, request: Request, params: Params) -> Response:
+        authorize_operator(self.deps.settings.admin_token, request.headers.get("authorization"))
+        body = parse(UpdateOrderBody, request.json())
+        try:
+            target = Status(body.status)
+        except ValueError:
+            raise ValidationFailed(
+                [FieldError("status", f"must be one of {', '.join(s.value for s in Status)}")]
+            ) from None
+        if_match = request.headers.get("if-match")
+        changed = await self.ordering.change(
+            params["id"], target, payout_tx_hash=body.payout_tx_hash, note=body.note,
+            expected=None if if_match is None else lambda o: etag_matches(if_match, o.etag),
+        )  # fmt: skip
+        return order_response(changed)
+
+    async def ipn(self, request: Request, params: Params) -> Response:
+        """A processor's signed callback: verified on the raw body before anything is trusted."""
+        if params["processor"] != self.processor.name:
+            raise NotFound(f"No payment processor called {params['processor']!r} is configured.")
+        answer, _ = await self.payments.receive(request.body, request.headers.get(SIGNATURE_HEADER))
+        return json_response(answer)
+
+    async def sandbox_pay(self, request: Request, params: Params) -> Response:
+        body = parse(SandboxPayBody, request.json())
+        order = await self.payments.sandbox_pay(params["id"], body.status, body.amount,
+                                                body.callback)  # fmt: skip
+        return json_response(
+            {"callback_sent": body.callback, "order": order.public()},
+            200 if body.callback else 202,
+        )
+
+    async def list_webhooks(self, request: Request, params: Params) -> Response:
+        authorize_operator(self.deps.settings.admin_token, request.headers.get("authorization"))
+        return json_response(await self.webhooks.events(request.query.get("status", "pending")))
+
+    async def redeliver_webhook(self, request: Request, params: Params) -> Response:
+        authorize_operator(self.deps.settings.admin_token, request.headers.get("authorization"))
+        await self.webhooks.redeliver(params["event_id"])
+        return json_response({"event_id": params["event_id"], "status": "pending"}, 202)
+
+    async def openapi(self, request: Request, params: Params) -> Response:
+        return json_response(openapi.document(self.deps.settings))
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """`If-None-Match`/`If-Match` against an order's tag: a list, `*`, weak or strong alike."""
+    if header is None:
+        return False
+    tags = [t.strip() for t in header.split(",")]
+    bare = etag.removeprefix("W/")
+    return "*" in tags or any(t.removeprefix("W/") == bare for t in tags)
+
+
+def order_response(order: Order, status: int = 200, **headers: Any) -> Response:
+    return json_response(order.public(), status, {"ETag": order.etag, **headers})

@@ -1,0 +1,107 @@
+"""The webhook outbox in D1: due events, claims, attempts, receivers that said 410 Gone, and the
+operator's view of it all. Every SQL statement about webhooks lives here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orders.ports import Database, changes
+
+# An event is due when its time has come, nobody holds a live claim on it, and no earlier event
+# of its order is still pending: the events of one order go out in the order they happened.
+_DUE = (
+    "SELECT seq, event_id, payload, attempts FROM webhook_outbox AS w "
+    "WHERE status = 'pending' AND next_attempt_at <= ? "
+    "AND (claimed_until IS NULL OR claimed_until <= ?) "
+    "AND NOT EXISTS (SELECT 1 FROM webhook_outbox AS e WHERE e.order_id = w.order_id "
+    "AND e.status = 'pending' AND e.seq < w.seq) "
+    "ORDER BY seq LIMIT 10"
+)
+
+
+class Outbox:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def gone(self, url: str) -> bool:
+        """Whether `url` answered 410 Gone since the operator last redelivered."""
+        row = await self.db.prepare("SELECT at FROM webhook_gone WHERE url = ?").bind(url).first()
+        return row is not None
+
+    async def due(self, now: str) -> list[dict[str, Any]]:
+        result = await self.db.prepare(_DUE).bind(now, now).all()
+        return list(result.get("results") or [])
+
+    async def claim(self, seq: int, token: str, until: str, now: str) -> bool:
+        """Takes the event for this run until `until`; False when another run holds it."""
+        result = await (
+            self.db.prepare(
+                "UPDATE webhook_outbox SET claim_token = ?, claimed_until = ? "
+                "WHERE seq = ? AND status = 'pending' "
+                "AND (claimed_until IS NULL OR claimed_until <= ?)"
+            )
+            .bind(token, until, seq, now)
+            .run()
+        )
+        return changes(result) == 1
+
+    async def record(
+        self, row: dict[str, Any], attempt: dict[str, Any], after: dict[str, Any],
+        gone_url: str | None,
+    ) -> None:  # fmt: skip
+        """One attempt and where it leaves the event, released from its claim; with `gone_url`,
+        that receiver is marked gone in the same round trip."""
+        db = self.db
+        statements = [
+            db.prepare(
+                "INSERT INTO webhook_attempts (event_id, at, status_code, error, duration_ms) "
+                "VALUES (?, ?, ?, ?, ?)"
+            ).bind(row["event_id"], attempt["at"], attempt["status_code"], attempt["error"],
+                   attempt["duration_ms"]),
+            db.prepare(
+                "UPDATE webhook_outbox SET status = ?, attempts = ?, next_attempt_at = ?, "
+                "last_error = ?, delivered_at = ?, claimed_until = NULL, claim_token = NULL "
+                "WHERE seq = ? AND claim_token = ?"
+            ).bind(after["state"], after["attempts"], after["next_attempt_at"],
+                   after["last_error"], after["delivered_at"], row["seq"], row["claim_token"]),
+        ]  # fmt: skip
+        if gone_url is not None:
+            statements.append(
+                db.prepare(
+                    "INSERT INTO webhook_gone (url, at) VALUES (?, ?) ON CONFLICT DO NOTHING"
+                ).bind(gone_url, attempt["at"])
+            )
+        await db.batch(statements)
+
+    async def events(self, status: str, limit: int = 200) -> list[dict[str, Any]]:
+        """Events in `status`, oldest first, each with its attempt log, in one round trip."""
+        result = await (
+            self.db.prepare(
+                "SELECT event_id, order_id, type, status, attempts, created_at, next_attempt_at, "
+                "delivered_at, last_error, (SELECT json_group_array(json_object('at', at, "
+                "'status_code', status_code, 'error', error, 'duration_ms', duration_ms)) "
+                "FROM (SELECT * FROM webhook_attempts AS a WHERE a.event_id = w.event_id "
+                "ORDER BY seq)) AS attempt_log FROM webhook_outbox AS w WHERE status = ? "
+                "ORDER BY seq LIMIT ?"
+            )
+            .bind(status, limit)
+            .all()
+        )
+        return list(result.get("results") or [])
+
+    async def redeliver(self, event_id: str, now: str, url: str | None) -> bool:
+        """Puts the event back at the head of the schedule; False when there is no such event.
+        Redelivering is the operator saying the receiver is back: `url` is re-enabled, but only
+        for an event that exists (in the same round trip, so an unknown id changes nothing)."""
+        db = self.db
+        results = await db.batch([
+            db.prepare(
+                "UPDATE webhook_outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, "
+                "claimed_until = NULL, claim_token = NULL WHERE event_id = ?"
+            ).bind(now, event_id),
+            db.prepare(
+                "DELETE FROM webhook_gone WHERE url = ? "
+                "AND EXISTS (SELECT 1 FROM webhook_outbox WHERE event_id = ?)"
+            ).bind(url or "", event_id),
+        ])  # fmt: skip
+        return changes(results[0]) == 1
