@@ -7,7 +7,13 @@ import pytest
 
 from orders.ports import OutboundRequest, OutboundResponse
 from tests.core.conftest import MakeHarness
-from tests.support.inprocess import BTC_ADDRESS, TRON_ADDRESS, Harness, order_body
+from tests.support.inprocess import (
+    BTC_ADDRESS,
+    NOWPAYMENTS_ENV,
+    TRON_ADDRESS,
+    Harness,
+    order_body,
+)
 
 HUGE = "999999999999999999.999999999999999999"
 
@@ -164,3 +170,20 @@ async def test_every_error_body_has_a_details_list(
     reply = await harness.call(method, path, headers=headers)
     body = assert_error(reply, status, code)
     assert body["error"]["details"] == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [b"[" * 5000, b'{"min_amount": ' + b"1" * 5000 + b"}", b"\xff"],
+    ids=["nested", "long-int", "not-utf8"],
+)
+async def test_a_processor_answer_no_parser_should_take_is_502_not_500(
+    make_harness: MakeHarness, answer: bytes
+) -> None:
+    harness = make_harness(**NOWPAYMENTS_ENV)
+
+    async def broken(request: OutboundRequest) -> OutboundResponse:
+        return OutboundResponse(200, answer)
+
+    harness.outbound.answer = broken
+    assert_error(await harness.call("GET", "/api/currencies"), 502, "processor_unavailable")

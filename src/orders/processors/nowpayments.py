@@ -177,7 +177,7 @@ class _NotFound(Exception):
 def _json(body: bytes) -> Any:
     try:
         return json.loads(body, parse_float=Decimal)
-    except ValueError:
+    except (ValueError, RecursionError):  # a broken answer is a refusal, never our own 500
         return None
 
 
