@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from orders import storage
 from orders.api import openapi
 from orders.api.auth import authorize_operator
 from orders.api.http import JSON_TYPE, Request, Response, json_response
@@ -40,7 +41,7 @@ class Handlers:
 
     async def health(self, request: Request, params: Params) -> Response:
         try:
-            await self.deps.db.prepare("SELECT 1 AS ok").first()
+            await storage.ping(self.deps.db)
             db = "ok"
         except Exception:
             log.exception("health: the database did not answer")

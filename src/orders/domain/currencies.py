@@ -85,3 +85,33 @@ def payment_uri(code: str, address: str, amount: Decimal, extra_id: str | None) 
     if extra_id:
         uri += f"&dt={extra_id}" if code == "xrp" else f"&memo={extra_id}"
     return uri
+
+
+# The currencies this exchange knows, with the limits and formats it applies. The sandbox offers
+# exactly these; NOWPayments' live list is matched against them (its own regexes are looser).
+_B58 = "[1-9A-HJ-NP-Za-km-z]"
+
+CURRENCIES: tuple[Currency, ...] = (
+    Currency(
+        "btc", "Bitcoin", "btc",
+        r"(bc1|tb1)[02-9ac-hj-np-z]{11,71}|[13mn2]" + _B58 + "{25,34}",
+        Decimal("0.0005"), Decimal("5"), 8,
+    ),
+    Currency(
+        "eth", "Ethereum", "eth", r"0x[0-9a-fA-F]{40}", Decimal("0.005"), Decimal("100"), 8
+    ),
+    Currency(
+        "ltc", "Litecoin", "ltc",
+        r"(ltc1|tltc1)[02-9ac-hj-np-z]{11,71}|[LM3]" + _B58 + "{26,33}",
+        Decimal("0.05"), Decimal("500"), 8,
+    ),
+    Currency(
+        "usdttrc20", "Tether USD (TRC-20)", "trx", "T" + _B58 + "{33}",
+        Decimal("10"), Decimal("100000"), 6,
+    ),
+    Currency(
+        "xrp", "XRP", "xrp", "r" + _B58 + "{24,34}", Decimal("10"), Decimal("200000"), 6,
+        needs_extra_id=True, extra_id_pattern=r"[0-9]{1,10}",
+    ),
+    Currency("sol", "Solana", "sol", _B58 + "{32,44}", Decimal("0.1"), Decimal("2000"), 9),
+)  # fmt: skip

@@ -1,4 +1,6 @@
-"""Chooses the payment processor named by `PROCESSOR`."""
+"""Payment processors behind one interface (`base.Processor`): NOWPayments over the injected
+`send`, with its IPN signature scheme, and the local sandbox. `build_processor` picks the one
+`PROCESSOR` names."""
 
 from __future__ import annotations
 

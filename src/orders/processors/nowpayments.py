@@ -17,11 +17,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from orders.domain import money
-from orders.domain.currencies import Currency
+from orders.domain.currencies import CURRENCIES, Currency
 from orders.errors import ServiceUnavailable
 from orders.ports import Deps, OutboundRequest, SendError
 from orders.processors.base import Payment, ProcessorError
-from orders.processors.sandbox import CURRENCIES as KNOWN
 
 log = logging.getLogger("onecash.nowpayments")
 
@@ -47,7 +46,7 @@ class NowPayments:
     async def currencies(self) -> list[Currency]:
         data = await self._get("/full-currencies")
         wanted = set(self.deps.settings.supported_currencies)
-        known = {c.code: c for c in KNOWN}
+        known = {c.code: c for c in CURRENCIES}
         listed: list[Currency] = []
         for item in data.get("currencies") or []:
             code = str(item.get("code", "")).lower()

@@ -10,45 +10,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 from orders.domain import money
-from orders.domain.currencies import Currency
+from orders.domain.currencies import CURRENCIES, Currency
 from orders.domain.order import timestamp
 from orders.ports import Clock, Database, Tokens
 from orders.processors.base import Payment
+from orders.storage.sandbox_ledger import SandboxLedger
 
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _RIPPLE58 = "rpshnaf39wBUDNEGHJKLM4PQRST7VWXYZ2bcdeCg65jkm8oFqi1tuvAxyz"
 _BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _HEX = "0123456789abcdef"
-_B58 = "[1-9A-HJ-NP-Za-km-z]"
-
-CURRENCIES: tuple[Currency, ...] = (
-    Currency(
-        "btc", "Bitcoin", "btc",
-        r"(bc1|tb1)[02-9ac-hj-np-z]{11,71}|[13mn2]" + _B58 + "{25,34}",
-        Decimal("0.0005"), Decimal("5"), 8,
-    ),
-    Currency(
-        "eth", "Ethereum", "eth", r"0x[0-9a-fA-F]{40}", Decimal("0.005"), Decimal("100"), 8
-    ),
-    Currency(
-        "ltc", "Litecoin", "ltc",
-        r"(ltc1|tltc1)[02-9ac-hj-np-z]{11,71}|[LM3]" + _B58 + "{26,33}",
-        Decimal("0.05"), Decimal("500"), 8,
-    ),
-    Currency(
-        "usdttrc20", "Tether USD (TRC-20)", "trx", "T" + _B58 + "{33}",
-        Decimal("10"), Decimal("100000"), 6,
-    ),
-    Currency(
-        "xrp", "XRP", "xrp", "r" + _B58 + "{24,34}", Decimal("10"), Decimal("200000"), 6,
-        needs_extra_id=True, extra_id_pattern=r"[0-9]{1,10}",
-    ),
-    Currency("sol", "Solana", "sol", _B58 + "{32,44}", Decimal("0.1"), Decimal("2000"), 9),
-)  # fmt: skip
-
 # Dollar prices behind the fixed local rate table: rate(a → b) = price[a] / price[b].
 USD_PRICES: dict[str, Decimal] = {
     "btc": Decimal("95000"),
@@ -64,7 +37,7 @@ class SandboxProcessor:
     name = "sandbox"
 
     def __init__(self, db: Database, clock: Clock, tokens: Tokens) -> None:
-        self.db = db
+        self.ledger = SandboxLedger(db)
         self.clock = clock
         self.tokens = tokens
         # The deposit this instance just recorded: the callback it sends next asks for it, and
@@ -99,19 +72,14 @@ class SandboxProcessor:
             extra_id=extra_id,
             order_id=order_id,
         )
-        await self._save(payment)
+        await self.ledger.save(payment, timestamp(self.clock()))
         return payment
 
     async def get_payment(self, payment_id: str) -> Payment | None:
         recorded = self._just_recorded
         if recorded is not None and recorded.payment_id == payment_id:
             return recorded
-        row = (
-            await self.db.prepare("SELECT * FROM sandbox_payments WHERE payment_id = ?")
-            .bind(payment_id)
-            .first()
-        )
-        return _payment(row) if row else None
+        return await self.ledger.get(payment_id)
 
     async def record_deposit(
         self, order_id: str, status: str, actually_paid: Decimal | None
@@ -120,42 +88,10 @@ class SandboxProcessor:
         `actually_paid` is None): the processor now reports this state. None: no such order."""
         tx_hash = hashlib.sha256(self.tokens(16).encode()).hexdigest()
         paid = None if actually_paid is None else money.to_text(actually_paid)
-        row = (
-            await self.db.prepare(
-                "UPDATE sandbox_payments SET status = ?, actually_paid = COALESCE(?, amount), "
-                "tx_hash = ?, updated_at = ? WHERE order_id = ? AND parent_payment_id IS NULL "
-                "RETURNING *"
-            )
-            .bind(status, paid, tx_hash, timestamp(self.clock()), order_id)
-            .first()
+        self._just_recorded = await self.ledger.deposit(
+            order_id, status, paid, tx_hash, timestamp(self.clock())
         )
-        self._just_recorded = _payment(row) if row else None
         return self._just_recorded
-
-    async def _save(self, payment: Payment) -> None:
-        await (
-            self.db.prepare(
-                "INSERT INTO sandbox_payments (payment_id, order_id, parent_payment_id, status, "
-                "currency, address, extra_id, amount, actually_paid, tx_hash, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (payment_id) DO UPDATE SET "
-                "status = excluded.status, actually_paid = excluded.actually_paid, "
-                "tx_hash = excluded.tx_hash, updated_at = excluded.updated_at"
-            )
-            .bind(
-                payment.payment_id,
-                payment.order_id,
-                payment.parent_payment_id,
-                payment.status,
-                payment.currency,
-                payment.address,
-                payment.extra_id,
-                money.to_text(payment.amount),
-                money.to_text(payment.actually_paid),
-                payment.tx_hash,
-                timestamp(self.clock()),
-            )
-            .run()
-        )
 
 
 def deposit_address(currency: str, seed: str) -> str:
@@ -184,19 +120,3 @@ def _picker(seed: str) -> Callable[[str, int], str]:
         return "".join(alphabet[b % len(alphabet)] for b in stream)
 
     return pick
-
-
-def _payment(row: dict[str, Any]) -> Payment:
-    return Payment(
-        processor="sandbox",
-        payment_id=row["payment_id"],
-        status=row["status"],
-        address=row["address"],
-        amount=Decimal(row["amount"]),
-        currency=row["currency"],
-        extra_id=row["extra_id"],
-        actually_paid=Decimal(row["actually_paid"]),
-        tx_hash=row["tx_hash"],
-        order_id=row["order_id"],
-        parent_payment_id=row["parent_payment_id"],
-    )

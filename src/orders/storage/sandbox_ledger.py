@@ -1,0 +1,81 @@
+"""The sandbox processor's own ledger in D1 (`PROCESSOR=sandbox` only): the processor's side of
+test payments, so sandbox callbacks and reconciliation ask it exactly as they would NOWPayments."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from orders.domain import money
+from orders.ports import Database
+from orders.processors.base import Payment
+
+
+class SandboxLedger:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, payment_id: str) -> Payment | None:
+        row = (
+            await self.db.prepare("SELECT * FROM sandbox_payments WHERE payment_id = ?")
+            .bind(payment_id)
+            .first()
+        )
+        return _payment(row) if row else None
+
+    async def deposit(
+        self, order_id: str, status: str, paid: str | None, tx_hash: str, at: str
+    ) -> Payment | None:
+        """The order's payment now reports `status` with `paid` (its full amount when None);
+        None when no payment is for that order. One round trip."""
+        row = (
+            await self.db.prepare(
+                "UPDATE sandbox_payments SET status = ?, actually_paid = COALESCE(?, amount), "
+                "tx_hash = ?, updated_at = ? WHERE order_id = ? AND parent_payment_id IS NULL "
+                "RETURNING *"
+            )
+            .bind(status, paid, tx_hash, at, order_id)
+            .first()
+        )
+        return _payment(row) if row else None
+
+    async def save(self, payment: Payment, at: str) -> None:
+        await (
+            self.db.prepare(
+                "INSERT INTO sandbox_payments (payment_id, order_id, parent_payment_id, status, "
+                "currency, address, extra_id, amount, actually_paid, tx_hash, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (payment_id) DO UPDATE SET "
+                "status = excluded.status, actually_paid = excluded.actually_paid, "
+                "tx_hash = excluded.tx_hash, updated_at = excluded.updated_at"
+            )
+            .bind(
+                payment.payment_id,
+                payment.order_id,
+                payment.parent_payment_id,
+                payment.status,
+                payment.currency,
+                payment.address,
+                payment.extra_id,
+                money.to_text(payment.amount),
+                money.to_text(payment.actually_paid),
+                payment.tx_hash,
+                at,
+            )
+            .run()
+        )
+
+
+def _payment(row: dict[str, Any]) -> Payment:
+    return Payment(
+        processor="sandbox",
+        payment_id=row["payment_id"],
+        status=row["status"],
+        address=row["address"],
+        amount=Decimal(row["amount"]),
+        currency=row["currency"],
+        extra_id=row["extra_id"],
+        actually_paid=Decimal(row["actually_paid"]),
+        tx_hash=row["tx_hash"],
+        order_id=row["order_id"],
+        parent_payment_id=row["parent_payment_id"],
+    )
