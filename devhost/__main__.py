@@ -15,6 +15,12 @@ from .server import serve
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("aiohttp").setLevel(logging.WARNING)
+    # The access log is JSON lines on stdout, nothing before each object.
+    access = logging.getLogger("devhost.access")
+    access.propagate = False
+    lines = logging.StreamHandler(sys.stdout)
+    lines.setFormatter(logging.Formatter("%(message)s"))
+    access.addHandler(lines)
     root = Path(__file__).resolve().parent.parent
 
     async def run() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 import time
@@ -23,6 +24,9 @@ from .outbound import HttpSender
 from .settings import HostSettings
 
 log = logging.getLogger("devhost")
+# One JSON object per line for each request and cron run: what it did and what it cost, D1
+# round trips (`d1`) and time spent in them (`d1_ms`) included.
+access = logging.getLogger("devhost.access")
 
 
 def build(host: HostSettings, clock: ShiftableClock) -> tuple[App, d1.LocalD1, HttpSender]:
@@ -57,17 +61,18 @@ def api(app: App, host: HostSettings, clock: ShiftableClock) -> web.Application:
 
     async def handle(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
-        response = await inbound.answer(app, request, host.client_ip_header)
+        with d1.counting() as trips:
+            response = await inbound.answer(app, request, host.client_ip_header)
+        # Started outside the count: work after the response is not the request's.
         for task in response.background:
             later(task)
-        log.info(
-            "%s %s %d %.1fms %s",
-            request.method,
-            request.path_qs,
-            response.status,
-            (time.perf_counter() - started) * 1000,
-            response.headers.get("X-Request-Id", "-"),
-        )
+        access.info(json.dumps({
+            "at": clock().isoformat(timespec="milliseconds"), "method": request.method,
+            "path": request.path_qs, "status": response.status,
+            "ms": round((time.perf_counter() - started) * 1000, 2),
+            "d1": trips.count, "d1_ms": round(trips.ms, 2),
+            "request_id": response.headers.get("X-Request-Id"),
+        }))  # fmt: skip
         return inbound.to_aiohttp(response)
 
     async def settle() -> None:
@@ -104,9 +109,12 @@ def api(app: App, host: HostSettings, clock: ShiftableClock) -> web.Application:
 async def cron_loop(app: App, interval: float) -> None:
     while True:
         await asyncio.sleep(interval)
-        report = await app.scheduled()
+        with d1.counting() as trips:
+            report = await app.scheduled()
         if any(report.values()):
-            log.info("cron: %s", report)
+            access.info(
+                json.dumps({"cron": report, "d1": trips.count, "d1_ms": round(trips.ms, 2)})
+            )
 
 
 async def serve(root: Path) -> None:

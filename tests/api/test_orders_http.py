@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -257,3 +258,21 @@ def test_without_an_admin_token_operator_updates_are_off_not_open() -> None:
 def test_head_answers_like_get_without_a_body(api: Client) -> None:
     reply = api.request("HEAD", "/health")
     assert reply.status == 200 and reply.body == b"" and reply.headers["X-Request-Id"]
+
+
+def test_the_access_log_is_json_with_the_d1_round_trips_of_each_request(
+    api: Client, host: LocalHost | None
+) -> None:
+    if host is None:
+        pytest.skip("reads the local host's own log")
+    order = create(api)
+    read = api.request("GET", f"/api/order/{order['id']}")
+    poll = api.request("GET", f"/api/order/{order['id']}",
+                       headers={"If-None-Match": read.headers["ETag"]})  # fmt: skip
+    lines = [json.loads(line) for line in host.log_path.read_text().splitlines()
+             if line.startswith("{")]  # fmt: skip
+    by_id = {line.get("request_id"): line for line in lines}
+    logged = [by_id[r.headers["X-Request-Id"]] for r in (read, poll)]
+    assert [(line["status"], line["d1"]) for line in logged] == [(200, 1), (304, 1)]
+    assert all(line["d1_ms"] >= 0 and line["path"] == f"/api/order/{order['id']}"
+               for line in logged)  # fmt: skip
