@@ -60,13 +60,14 @@ ifeq ($(TESTS),tests)
 PYODIDE_TIERS := test-pyodide
 endif
 
-.PHONY: help install dev dev-workerd test test-python test-pyodide check lint deploy chromium \
-	clean
+.PHONY: help install dev dev-workerd test test-python test-pyodide bench check lint deploy \
+	chromium clean
 
 help:
 	@echo "make dev          run the local host: API on :8787, site on :8788 (offline)"
 	@echo "make test         all test tiers (installs what is missing first)"
 	@echo "make test-pyodide the Pyodide 314 tiers alone"
+	@echo "make bench        D1 round trips and CPU per endpoint (CPython, and Pyodide at the edge)"
 	@echo "make check        ruff format --check, ruff check, mypy, then make test"
 	@echo "make dev-workerd  the real edge runtime via pywrangler dev (needs the internet)"
 	@echo "make deploy       vendor deps, apply schema.sql to D1, deploy the Worker and Pages"
@@ -134,6 +135,13 @@ test-python: $(VENV_STAMP) $(NODE_MODULES_STAMP) chromium
 test-pyodide: $(NODE_MODULES_STAMP) $(PYODIDE_STAMP)
 	@echo "== Pyodide 314 tier: tests/core =="
 	$(IN_PYODIDE) -q tests/core
+
+# Two tables: D1 round trips, CPython CPU and latency at 25 ms per round trip (bench/round_trips.py);
+# then CPU per request in Pyodide through the real SDK against CPython and a bare Worker
+# (bench/edge.mjs). About two minutes; figures are ratios measured in one run.
+bench: $(VENV_STAMP) $(NODE_MODULES_STAMP) $(PYODIDE_STAMP)
+	$(RUN_PY) -m bench.round_trips
+	node $(JSPI_FLAG) bench/edge.mjs
 
 lint: $(VENV_STAMP)
 	$(PY) -m ruff format --check .
