@@ -130,11 +130,15 @@ test: $(PYODIDE_TIERS) test-python
 test-python: $(VENV_STAMP) $(NODE_MODULES_STAMP) chromium
 	WRANGLER="$(WRANGLER)" $(RUN_PY) -m pytest $(PYTEST_ARGS) $(TESTS)
 
-# The core's tests on the runtime the Worker is deployed to: Python 3.14 in Pyodide 314, on
-# Pyodide's own event loop. Each tier prints its own pytest summary; a failure fails `make test`.
+# The runtime the Worker is deployed to, Python 3.14 in Pyodide 314: the core's tests on Pyodide's
+# own event loop, then src/entry.py under the real `workers` SDK, called as workerd calls it, over
+# stand-ins for D1, KV, rate limits and fetch. Each tier prints its own pytest summary; a failure
+# fails `make test`.
 test-pyodide: $(NODE_MODULES_STAMP) $(PYODIDE_STAMP)
 	@echo "== Pyodide 314 tier: tests/core =="
 	$(IN_PYODIDE) -q tests/core
+	@echo "== Pyodide 314 edge tier: src/entry.py with the real workers SDK =="
+	$(IN_PYODIDE) -q tests/pyodide/edge
 
 # Two tables: D1 round trips, CPython CPU and latency at 25 ms per round trip (bench/round_trips.py);
 # then CPU per request in Pyodide through the real SDK against CPython and a bare Worker
