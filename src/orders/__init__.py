@@ -10,7 +10,8 @@ environment at import.
 
     api/         HTTP: routes → thin handlers → use cases; errors rendered once (`api.app`)
     usecases/    create, read, change orders; payments; webhook delivery; catalogue and quotes
-    domain/      the rules as data and pure functions: lifecycle, order, money, settlement, …
+    domain/      the rules as data and pure functions: lifecycle, order, money, settlement,
+                 addresses (checksums), …
     processors/  NOWPayments and the sandbox behind one interface
     storage/     every SQL statement, one store per table family
     ports.py     the shapes of what the host hands in, and `Deps` that carries them

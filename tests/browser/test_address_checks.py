@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from orders.addresses import UnsupportedCurrency, check_address, check_extra_id
+from orders.domain.addresses import UnsupportedCurrency, check_address, check_extra_id
 
 pytestmark = pytest.mark.browser
 

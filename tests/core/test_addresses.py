@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from orders.addresses import (
+from orders.domain.addresses import (
     AddressVerdict,
     UnsupportedCurrency,
     base58,
@@ -24,8 +24,8 @@ from orders.addresses import (
     check_extra_id,
     supports,
 )
-from orders.addresses.checks import CHECKSUM, eip55
-from orders.addresses.keccak import keccak256
+from orders.domain.addresses.checks import CHECKSUM, eip55
+from orders.domain.addresses.keccak import keccak256
 
 VECTORS: dict[str, Any] = json.loads(
     (Path(__file__).resolve().parents[1] / "fixtures" / "addresses.json").read_text("utf-8")

@@ -18,14 +18,14 @@ from typing import Any
 
 import pytest
 
-from orders.addresses import (
+from orders.domain.addresses import (
     AddressVerdict,
     UnsupportedCurrency,
     bech32,
     check_address,
     check_extra_id,
 )
-from orders.addresses.keccak import keccak256
+from orders.domain.addresses.keccak import keccak256
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS: dict[str, Any] = json.loads((ROOT / "tests/fixtures/addresses.json").read_text("utf-8"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from orders.addresses import base58
+from orders.domain.addresses import base58
 
 Family = Literal["base58check", "ethereum", "solana"]
 

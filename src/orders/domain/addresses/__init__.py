@@ -8,7 +8,7 @@ at the edge; `pages/js/addresses.js` gives the site the same verdicts and messag
 `tests/fixtures/addresses.json` holds the vectors both are held to.
 """
 
-from orders.addresses.checks import (
+from orders.domain.addresses.checks import (
     AddressVerdict,
     UnsupportedCurrency,
     check_address,

@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from orders.addresses import base58, bech32
-from orders.addresses.keccak import keccak256
-from orders.addresses.networks import CURRENCIES, XRP, Network
+from orders.domain.addresses import base58, bech32
+from orders.domain.addresses.keccak import keccak256
+from orders.domain.addresses.networks import CURRENCIES, XRP, Network
 
 Status = Literal["ok", "wrong_format", "bad_checksum"]
 
