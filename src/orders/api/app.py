@@ -40,8 +40,6 @@ class App:
         self.webhooks = self.handlers.webhooks
         self._routes: dict[str, Handler] = {
             route.name: self._limited(route.limit, getattr(self.handlers, route.name))
-            if route.limit
-            else getattr(self.handlers, route.name)
             for route in ROUTES
         }
 
@@ -116,7 +114,10 @@ class App:
         assert found.route and found.params is not None
         return await self._routes[found.route.name](request, found.params)
 
-    def _limited(self, bucket: str, handler: Handler) -> Handler:
+    def _limited(self, bucket: str | None, handler: Handler) -> Handler:
+        if bucket is None:
+            return handler
+
         async def limited(request: Request, params: dict[str, str]) -> Response:
             limiter = self.deps.limiters.get(bucket)
             if limiter is not None:
