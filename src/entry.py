@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from workers import Response, WorkerEntrypoint, fetch
 
 from orders.api.app import App
-from orders.api.http import Headers, Request, misconfigured_response
+from orders.api.http import MAX_BODY_BYTES, Headers, Request, misconfigured_response
 from orders.config import ConfigError, Settings
 from orders.ports import Deps, OutboundRequest, OutboundResponse, SendError
 
@@ -60,18 +60,42 @@ class Default(WorkerEntrypoint):
 async def to_request(request: Any) -> Request:
     url = urlsplit(str(request.url))
     headers = Headers(list(request.headers.items()))
-    js_request = getattr(request, "js_object", None)
-    # The bytes as received: signatures are checked over them. A request without a body (every
-    # GET) has a null JS body, and reading it would only cost a turn of the event loop.
-    body = b"" if js_request is not None and not js_request.body else await request.bytes()
     return Request(
         method=method_of(request),
         path=unquote(url.path) or "/",
         query=dict(parse_qsl(url.query, keep_blank_values=True)),
         headers=headers,
-        body=body,
+        body=await read_body(request, headers),
         client_ip=headers.get("cf-connecting-ip") or "unknown",
     )
+
+
+async def read_body(request: Any, headers: Headers) -> bytes:
+    """The bytes as received (signatures are checked over them), but never more than the core
+    takes: it answers 413 past MAX_BODY_BYTES, and a Worker has 128 MB of memory, so a large
+    upload is not read at all when its Content-Length says so, and not read past the limit when
+    it comes without one (chunked)."""
+    js_request = getattr(request, "js_object", None)
+    if js_request is None:
+        return await request.bytes()  # type: ignore[no-any-return]
+    if not js_request.body:
+        return b""  # a null JS body (every GET): reading it would only cost an event-loop turn
+    declared = headers.get("content-length", "").strip()
+    if declared.isascii() and declared.isdigit():
+        # The runtime delivers exactly the declared length; past the limit the core answers
+        # 413 from the header alone.
+        return b"" if int(declared) > MAX_BODY_BYTES else await request.bytes()
+    reader = js_request.body.getReader()
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_BODY_BYTES:
+        part = await reader.read()
+        if part.done:
+            return b"".join(chunks)
+        chunks.append(part.value.to_bytes())
+        size += len(chunks[-1])
+    await reader.cancel()  # over the limit: what was read is enough for the core's 413
+    return b"".join(chunks)
 
 
 def method_of(request: Any) -> str:

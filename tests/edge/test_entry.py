@@ -123,12 +123,39 @@ class Incoming:
         return self.body
 
 
-def incoming(method: str, path: str, body: bytes = b"", **headers: str) -> Incoming:
+class Stream:
+    """The JS request's body, a ReadableStream: `getReader()`, then `await read()` gives
+    `{done, value}` chunk by chunk (`value.to_bytes()`); it counts the chunks read."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+        self.read = 0
+
+    def getReader(self) -> Any:
+        async def read() -> Any:
+            if self.read == len(self.chunks):
+                return types.SimpleNamespace(done=True, value=None)
+            self.read += 1
+            chunk = self.chunks[self.read - 1]
+            return types.SimpleNamespace(
+                done=False, value=types.SimpleNamespace(to_bytes=lambda: chunk)
+            )
+
+        async def cancel() -> None:
+            pass
+
+        return types.SimpleNamespace(read=read, cancel=cancel)
+
+
+def incoming(
+    method: str, path: str, body: bytes = b"", chunks: list[bytes] | None = None, **headers: str
+) -> Incoming:
     message = HTTPMessage()
     for name, value in {"CF-Connecting-IP": CLIENT_IP, **headers}.items():
         message[name.replace("_", "-")] = value
     # The JS request's body is null when there is none (always for GET), else a stream.
-    js_request = types.SimpleNamespace(method=method, body=body or None)
+    stream = Stream(chunks or [body]) if body or chunks else None
+    js_request = types.SimpleNamespace(method=method, body=stream)
     return Incoming(js_request, API + path, message, body)
 
 
@@ -345,6 +372,18 @@ async def test_an_allowing_rate_limit_binding_lets_the_request_through(
 
     assert response.status == 200
     assert limiter.keys == [f"quotes:{CLIENT_IP}"]
+
+
+async def test_a_body_past_16_kib_without_a_length_is_read_no_further_than_that(
+    entry: Any, make_env: MakeEnv, ctx: Context
+) -> None:
+    worker = entry.Default(ctx, make_env())
+    request = incoming("POST", "/api/order", chunks=[b" " * 4096] * 1000)  # 4 MB, chunked
+
+    response = await worker.fetch(request)
+
+    assert response.status == 413
+    assert request.js_object.body.read == 5  # 20 KiB: past the limit, and no further
 
 
 @pytest.mark.parametrize("method", ["PROPFIND", "propfind"])

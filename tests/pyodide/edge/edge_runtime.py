@@ -204,11 +204,15 @@ class Edge:
         *,
         headers: Mapping[str, str] | None = None,
         raw: bytes | None = None,
+        stream: Any = None,
     ) -> Any:
-        """A JS Request as a client sends it (JSON when `body` is given, else the `raw` bytes)."""
+        """A JS Request as a client sends it: JSON when `body` is given, else the `raw` bytes,
+        else the JS ReadableStream `stream`."""
         data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
         sent_headers = {"CF-Connecting-IP": CLIENT_IP, **(headers or {})}
         init: dict[str, Any] = {"method": method}
+        if stream is not None:
+            init.update(body=stream, duplex="half")
         if data is not None:
             init["body"] = to_js(data)
             sent_headers.setdefault("Content-Type", "application/json")
@@ -230,9 +234,10 @@ class Edge:
         *,
         headers: Mapping[str, str] | None = None,
         raw: bytes | None = None,
+        stream: Any = None,
         env: Any = None,
     ) -> Answer:
-        request = self.request(method, path, body, headers=headers, raw=raw)
+        request = self.request(method, path, body, headers=headers, raw=raw, stream=stream)
         env = self.env if env is None else env
         return await Answer.read(await self.driver.fetch(request, env, self.context()))
 

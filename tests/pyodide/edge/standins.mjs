@@ -353,6 +353,22 @@ export class Ratelimit {
   }
 }
 
+// --- a large upload ------------------------------------------------------------------------------
+
+// A request body as a stream of `chunks` chunks of `size` bytes, counting how many were pulled:
+// what a client's large (or endless) upload looks like to the Worker.
+export function upload({ size = 64 * 1024, chunks = 320 } = {}) {
+  const counter = { pulled: 0 };
+  counter.stream = new ReadableStream({
+    pull(controller) {
+      counter.pulled += 1;
+      controller.enqueue(new Uint8Array(size).fill(0x20));
+      if (counter.pulled >= chunks) controller.close();
+    },
+  });
+  return counter;
+}
+
 // --- outbound fetch ------------------------------------------------------------------------------
 
 // What a test tells the network to do with a request.

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from edge_runtime import CLIENT_IP, Edge, Sent, nowpayments, standins
+from edge_runtime import CLIENT_IP, Edge, Sent, js_object, nowpayments, standins
 from standardwebhooks.webhooks import Webhook
 
 from orders.processors import nowpayments_ipn as ipn_signature
@@ -268,6 +268,20 @@ async def test_a_request_body_over_16_kib_gets_413(live: Edge) -> None:
     answer = await live.fetch("POST", "/api/order", raw=b"{" + b" " * 17_000 + b"}")
 
     assert answer.status == 413
+
+
+async def test_a_large_upload_is_refused_without_being_read(live: Edge) -> None:
+    announced = standins.upload(js_object({"chunks": 320}))  # 20 MiB, with its Content-Length
+    chunked = standins.upload(js_object({"chunks": 320}))  # 20 MiB, no length given
+
+    with_length = await live.fetch(
+        "POST", "/api/order", stream=announced.stream, headers={"Content-Length": "20971520"}
+    )
+    without = await live.fetch("POST", "/api/order", stream=chunked.stream)
+
+    assert (with_length.status, without.status) == (413, 413)
+    assert announced.pulled <= 1  # a stream may pull one chunk ahead; it was never read
+    assert chunked.pulled <= 2  # read no further than the 16 KiB limit
 
 
 async def test_the_rate_limit_binding_refuses_past_its_limit_until_the_minute_is_over(
