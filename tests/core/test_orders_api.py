@@ -412,3 +412,29 @@ async def test_no_error_leaks_sql_or_a_stack_trace(harness: Harness) -> None:
     assert "sqlite" not in text.lower() and "order_events" not in text
     with pytest.raises(sqlite3.OperationalError):
         harness.connection.execute("SELECT * FROM order_events")
+
+
+@pytest.mark.parametrize(
+    ("to_currency", "address"),
+    [
+        # bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq with one character changed
+        ("btc", "bc1qar0srrr7xfkvy5l64jlydnw9re59gtzzwf5mdq"),
+        # the EIP-55 example 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed with one letter's case
+        ("eth", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAEd"),
+        # TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7 with one character changed
+        ("usdttrc20", "TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU8"),
+    ],
+)
+async def test_a_payout_address_with_a_typo_is_refused_as_a_checksum_problem(
+    harness: Harness, to_currency: str, address: str
+) -> None:
+    source = "eth" if to_currency == "btc" else "btc"
+    amount = "0.1" if source == "eth" else "0.01"
+    reply = await harness.call("POST", "/api/order", order_body(
+        from_currency=source, to_currency=to_currency, amount=amount, payout_address=address,
+    ))  # fmt: skip
+    assert reply.status == 422
+    [detail] = reply.json["error"]["details"]
+    assert detail["field"] == "payout_address"
+    assert "checksum" in detail["message"] and "typo" in detail["message"]
+    assert harness.rows("SELECT id FROM orders") == []

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from orders.domain import money, text
+from orders.domain import addresses, money, text
 
 # BIP-21-style schemes wallets understand; other currencies fall back to their ticker.
 URI_SCHEMES = {
@@ -33,15 +33,30 @@ class Currency:
     needs_extra_id: bool = False
     extra_id_pattern: str | None = None
 
-    def address_ok(self, address: str) -> bool:
+    def address_problem(self, address: str) -> str | None:
+        """Why `address` cannot receive this currency, or None. Checked the way the network's
+        wallets check it (checksums included: payouts are sent by hand and cannot be undone);
+        a currency without such rules falls back to its pattern."""
         # A processor's pattern may be as loose as `\S+`: hidden characters are refused anyway.
-        return text.is_plain(address) and re.fullmatch(self.address_pattern, address) is not None
+        if not text.is_plain(address):
+            return f"is not a valid {self.name} address"
+        if addresses.supports(self.code):
+            verdict = addresses.check_address(self.code, address)
+            return None if verdict.ok else verdict.message
+        if re.fullmatch(self.address_pattern, address) is None:
+            return f"is not a valid {self.name} address"
+        return None
 
-    def extra_id_ok(self, extra_id: str) -> bool:
-        return text.is_plain(extra_id) and (
-            self.extra_id_pattern is None
-            or re.fullmatch(self.extra_id_pattern, extra_id) is not None
-        )
+    def extra_id_problem(self, extra_id: str) -> str | None:
+        """Why `extra_id` is not a memo or tag this currency takes, or None."""
+        if addresses.supports(self.code) and text.is_plain(extra_id):
+            verdict = addresses.check_extra_id(self.code, extra_id)
+            return None if verdict.ok else verdict.message
+        if text.is_plain(extra_id) and (
+            self.extra_id_pattern is None or re.fullmatch(self.extra_id_pattern, extra_id)
+        ):
+            return None
+        return "is not a valid destination tag"
 
     def public(self) -> dict[str, Any]:
         return {

@@ -84,18 +84,18 @@ def check_order(
         currencies, (body.from_currency, body.to_currency), body.amount, problems=problems
     )
     if target:
-        if not target.address_ok(body.payout_address):
-            problems.append(FieldError("payout_address", f"is not a valid {target.name} address"))
+        if problem := target.address_problem(body.payout_address):
+            problems.append(FieldError("payout_address", problem))
         if target.needs_extra_id and not body.payout_extra_id:
             problems.append(
                 FieldError("payout_extra_id", f"is required for {target.name} (destination tag)")
             )
         elif body.payout_extra_id and not target.needs_extra_id:
             problems.append(FieldError("payout_extra_id", f"{target.name} takes no extra id"))
-        elif body.payout_extra_id and not target.extra_id_ok(body.payout_extra_id):
-            problems.append(FieldError("payout_extra_id", "is not a valid destination tag"))
-    if source and body.refund_address and not source.address_ok(body.refund_address):
-        problems.append(FieldError("refund_address", f"is not a valid {source.name} address"))
+        elif body.payout_extra_id and (problem := target.extra_id_problem(body.payout_extra_id)):
+            problems.append(FieldError("payout_extra_id", problem))
+    if source and body.refund_address and (problem := source.address_problem(body.refund_address)):
+        problems.append(FieldError("refund_address", problem))
     if body.email is not None and not _email_ok(body.email):
         problems.append(FieldError("email", "is not a valid email address"))
     if problems:
