@@ -1,5 +1,6 @@
 // The exchange form's checks as plain functions of the values and the API's currency list: no
 // DOM, no network. They only spare the person a round trip; the API decides.
+import { checkAddress, supports } from "./addresses.js";
 import { compare, isDecimal, isPositive } from "./decimal.js";
 
 export const FIELDS = ["from_currency", "to_currency", "amount", "payout_address",
@@ -61,6 +62,26 @@ export function addressProblem(address, currency, required) {
   if (!address) return required ? `Enter your ${name} address.` : null;
   if (currency?.address && !currency.address.test(address)) return `This is not a valid ${name} address.`;
   return null;
+}
+
+/** The network's own check (checksums: a typo sends coins to nobody), where it has one: the
+ * API's message for the address, or null when it passes. */
+export async function checksumProblem(address, currency) {
+  if (!address || !currency || !supports(currency.code)) return null;
+  const verdict = await checkAddress(currency.code, address);
+  return verdict.ok ? null : verdict.message;
+}
+
+/** Checksum problems of an order body's addresses, leaving out fields in `skip`. */
+export async function checksumProblems(body, currencies, skip = new Set()) {
+  const found = [];
+  const addresses = [["payout_address", body.to_currency], ["refund_address", body.from_currency]];
+  for (const [field, code] of addresses) {
+    if (skip.has(field)) continue;
+    const message = await checksumProblem(body[field], currencies.get(code));
+    if (message) found.push({ field, message });
+  }
+  return found;
 }
 
 export function extraIdProblem(extraId, currency) {

@@ -3,7 +3,8 @@
 // next to the fields they name.
 import { ApiError, createOrder, getCurrencies, getQuote } from "./api.js";
 import {
-  FIELDS, addressProblem, amountProblem, apiProblems, normalizeAmount, prepareCurrency, problems,
+  FIELDS, addressProblem, amountProblem, apiProblems, checksumProblem, checksumProblems,
+  normalizeAmount, prepareCurrency, problems,
   sentence, upper,
 } from "./checks.js";
 import { isDecimal } from "./decimal.js";
@@ -156,20 +157,24 @@ function readBody() {
 
 // ---- live feedback ------------------------------------------------------------------------
 
-function checkPayoutAsYouType() {
+async function checkPayoutAsYouType() {
   const hint = $("payout_address-check");
   const address = payoutInput.value.trim();
   const code = toSelect.value;
-  hint.classList.remove("ok", "warn");
-  if (!address) {
-    hint.textContent = "Where we send what you get.";
-  } else if (addressProblem(address, currencies.get(code), true)) {
-    hint.textContent = `Not a valid ${nameOf(code)} address yet.`;
-    hint.classList.add("warn");
-  } else {
-    hint.textContent = `Looks like a valid ${nameOf(code)} address.`;
-    hint.classList.add("ok");
+  const show = (text, kind) => {
+    hint.classList.remove("ok", "warn");
+    if (kind) hint.classList.add(kind);
+    hint.textContent = text;
+  };
+  if (!address) return show("Where we send what you get.");
+  if (addressProblem(address, currencies.get(code), true)) {
+    return show(`Not a valid ${nameOf(code)} address yet.`, "warn");
   }
+  const problem = await checksumProblem(address, currencies.get(code));
+  // Typing may have gone on while the checksum was computed: only the latest verdict shows.
+  if (payoutInput.value.trim() !== address || toSelect.value !== code) return;
+  if (problem) return show(problem, "warn");
+  show(`Looks like a valid ${nameOf(code)} address.`, "ok");
 }
 
 function currencyChanged() {
@@ -312,7 +317,10 @@ async function submit(event) {
   hideAlert();
   for (const name of FIELDS) clearFieldError(name);
   const body = readBody();
+  inFlight = true; // the checksums take a moment: a second click waits for this one
   const found = problems(body, currencies);
+  found.push(...(await checksumProblems(body, currencies, new Set(found.map((p) => p.field)))));
+  inFlight = false;
   if (found.length) {
     showProblems(found);
     return;
@@ -371,8 +379,13 @@ payoutInput.addEventListener("blur", (event) => {
   // Leaving for the submit button: submit reports it, and a message appearing now would move the
   // button away from under the pointer before the click lands.
   if (event.relatedTarget === submitButton) return;
-  const problem = addressProblem(payoutInput.value.trim(), currencies.get(toSelect.value), false);
-  if (problem) showFieldError("payout_address", problem);
+  const address = payoutInput.value.trim();
+  const currency = currencies.get(toSelect.value);
+  const problem = addressProblem(address, currency, false);
+  if (problem) return showFieldError("payout_address", problem);
+  checksumProblem(address, currency).then((message) => {
+    if (message && payoutInput.value.trim() === address) showFieldError("payout_address", message);
+  });
 });
 for (const input of [extraInput, refundInput, emailInput]) {
   input.addEventListener("input", () => clearFieldError(input.id));

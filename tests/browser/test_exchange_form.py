@@ -58,6 +58,21 @@ def test_the_payout_address_is_checked_as_you_type(page, host):
     )
 
 
+CHECKSUM_MESSAGE = "This address's checksum does not match: check it for a typo."
+
+
+def test_a_typo_in_the_payout_address_is_caught_by_its_checksum(page, host, fill_form):
+    page.goto(host.site)
+    # The valid TJRabPrwbZy45sbavfcjinPJC18kjpRTv8 with its last character changed: it still
+    # looks like a TRON address, only the checksum can tell.
+    fill_form(page, address="TJRabPrwbZy45sbavfcjinPJC18kjpRTv9")
+    expect(page.locator("#payout_address-check")).to_have_text(CHECKSUM_MESSAGE)
+
+    page.click("button[type=submit]")
+    expect(page.locator("#payout_address-error")).to_have_text(CHECKSUM_MESSAGE)
+    expect(page).to_have_url(re.compile(r"/(index\.html)?$"))
+
+
 def test_the_memo_field_appears_and_is_required_only_where_the_currency_needs_it(page, host):
     page.goto(host.site)
     expect(page.locator("#to_currency")).to_be_enabled()
