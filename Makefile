@@ -1,4 +1,4 @@
-# ONE⚡CASH: every job on a fresh machine starts here (DESIGN.md §3-§5).
+# ONE⚡CASH: every job on a fresh machine starts here (README.md; docs/architecture.md).
 #
 # Each target installs what it needs first, so `make dev` and `make test` work with no step before
 # them. Installs are recorded in stamp files whose prerequisites are the files that pin them, so a

@@ -1,6 +1,7 @@
 """The Worker's composition root: turns Cloudflare's request, bindings and cron into the `orders`
-core's terms and back. The only module that imports the runtime SDK (DESIGN.md §2); it decides
-nothing. Module top level reads no env, clock or randomness: the deploy snapshots it."""
+core's terms and back. The only module that imports the runtime SDK; it decides nothing.
+Module top level reads no env, clock or randomness: the deploy snapshots it (docs/architecture.md,
+"The runtime boundary")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-// Turns an order (SPEC §3, "The order as returned") into the payment page's text: headline,
+// Turns an order (GET /api/order/{id}, docs/api.md) into the payment page's text: headline,
 // status line, step timeline, outcome and history. Everything from the server goes in as text.
 
 const STEPS = ["awaiting_payment", "confirming", "paid", "completed"];

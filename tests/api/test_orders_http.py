@@ -1,4 +1,4 @@
-"""The order API over HTTP, as a client sees it (SPEC §3): the local host in a subprocess."""
+"""The order API over HTTP, as a client sees it (docs/api.md): the local host in a subprocess."""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
-"""The lifecycle table is SPEC §1, edge for edge."""
+"""The lifecycle table is the one docs/api.md documents, edge for edge."""
 
 import pytest
 
 from orders.domain.lifecycle import FINAL, TRANSITIONS, Status, allowed_next, can_move
 
-SPEC_EDGES = {
+DOCUMENTED_EDGES = {
     "awaiting_payment": {"confirming", "partially_paid", "paid", "expired", "failed", "cancelled"},
     "confirming": {"partially_paid", "paid", "failed"},
     "partially_paid": {"confirming", "paid", "completed", "refunded", "failed"},
@@ -18,13 +18,15 @@ SPEC_EDGES = {
 
 
 def test_every_status_of_the_spec_has_exactly_its_edges() -> None:
-    assert {s.value: {t.value for t in nexts} for s, nexts in TRANSITIONS.items()} == SPEC_EDGES
+    assert {
+        s.value: {t.value for t in nexts} for s, nexts in TRANSITIONS.items()
+    } == DOCUMENTED_EDGES
 
 
 @pytest.mark.parametrize("current", list(Status))
 @pytest.mark.parametrize("target", list(Status))
 def test_can_move_only_along_an_edge(current: Status, target: Status) -> None:
-    assert can_move(current, target) is (target.value in SPEC_EDGES[current.value])
+    assert can_move(current, target) is (target.value in DOCUMENTED_EDGES[current.value])
 
 
 def test_final_statuses_go_nowhere() -> None:

@@ -1,4 +1,4 @@
-"""Tier 5: the code under src/ can run on the edge (DESIGN.md §2, §4).
+"""Tier 5: the code under src/ can run on the edge (docs/architecture.md, the runtime boundary).
 
 These machines test on CPython, where every module below imports fine, so nothing else would catch
 code that breaks only on Pyodide inside workerd. The checks read the source with `ast`:

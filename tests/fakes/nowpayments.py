@@ -1,5 +1,5 @@
 """A fake NOWPayments API for tests: a real HTTP server on 127.0.0.1 in a background thread that
-answers like the documented API (reference/nowpayments.md) and sends signed IPN callbacks."""
+answers like the documented API (docs/nowpayments.md) and sends signed IPN callbacks."""
 
 from __future__ import annotations
 

@@ -98,7 +98,7 @@ def test_worker_configuration_builds(tmp_path: Path) -> None:
     }
     assert "entry.py" in uploaded
     assert sources <= uploaded, f"modules left out of the bundle: {sorted(sources - uploaded)}"
-    # Only what runs at the edge is uploaded (DESIGN §1): no local-only code, and no stray files
+    # Only edge code is uploaded (docs/architecture.md): no local-only code, and no stray files
     # from src/ (wrangler uploads .txt and other data files there as modules too).
     from_src = {p.name for p in (ROOT / "src").iterdir()}
     stray = {p for p in uploaded if p.split("/")[0] in from_src and not p.endswith(".py")}

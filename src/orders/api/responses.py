@@ -1,5 +1,5 @@
 """What the API answers, as pydantic models: the OpenAPI document (`openapi.py`) is generated
-from these and the request models in `forms.py`.
+from these and the request models in `schemas.py`.
 
 The endpoints build their bodies as plain dicts (cheaper at the edge than validating every
 answer); these models are the contract those dicts are held to. They forbid unknown fields, so

@@ -1,4 +1,4 @@
-"""The order lifecycle of SPEC §1 as data, and the one function that applies it.
+"""The order lifecycle (docs/api.md) as data, and the one function that applies it.
 
 Rule 1: a status moves only along an edge of TRANSITIONS; anything else is refused and changes
 nothing. Rule 2: the processor's news only ever moves an order forward (a late `confirming` never

@@ -103,7 +103,7 @@ class Order:
         return json.dumps(self.public(), ensure_ascii=False, separators=(",", ":"))
 
     def public(self) -> dict[str, Any]:
-        """The order as SPEC §3 shows it; the email is masked in every public response."""
+        """The order as docs/api.md shows it; the email is masked in every public response."""
         uri = payment_uri(
             self.pay_currency, self.pay_address, Decimal(self.pay_amount), self.pay_extra_id
         )

@@ -1,4 +1,4 @@
-"""The NOWPayments client (reference/nowpayments.md), over the injected `send`.
+"""The NOWPayments client (docs/nowpayments.md), over the injected `send`.
 
 Reads are retried once on a network error, 429 or 5xx; a payment is never created twice: a create
 whose outcome is unknown (timeout, 5xx) is reported, not retried, because the API offers no way to

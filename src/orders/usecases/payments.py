@@ -183,7 +183,7 @@ class Payments:
 
 
 def _ipn_payload(payment: Payment) -> dict[str, Any]:
-    """A callback body shaped like NOWPayments' (see reference/nowpayments.md)."""
+    """A callback body shaped like NOWPayments' (see docs/nowpayments.md)."""
     return {
         "payment_id": int(payment.payment_id),
         "parent_payment_id": int(payment.parent_payment_id) if payment.parent_payment_id else None,
