@@ -56,7 +56,9 @@ def test_an_announced_oversized_body_is_refused_before_it_is_sent(local: LocalHo
         )
         answer = conn.recv(65536)
     status_line, _, rest = answer.partition(b"\r\n")
-    assert status_line == b"HTTP/1.1 413 Request Entity Too Large"
+    # The reason phrase is Python's: "Request Entity Too Large" before 3.13, "Content Too Large"
+    # since (RFC 9110). The code is what a client acts on.
+    assert status_line.split(b" ")[:2] == [b"HTTP/1.1", b"413"]
     assert b"x-request-id:" in rest.lower() and b'"code":"payload_too_large"' in rest
 
 
