@@ -44,12 +44,20 @@ CREATE TABLE IF NOT EXISTS orders (
     -- A fresh random token per change: the event and outbox rows of a change are inserted only
     -- where the order carries that change's token, so a change that lost a race writes nothing.
     change_id        TEXT,
+    -- The operator's refund: its transaction and amount (in the deposit's currency).
+    refund_tx_hash   TEXT,
+    refund_amount    TEXT,
+    -- The `order.payout_overdue` event sent for this order, once, when a paid order waited
+    -- longer than PAYOUT_OVERDUE_MINUTES; its outbox row is inserted only where this matches.
+    overdue_event_id TEXT,
     CHECK (status <> 'completed' OR payout_tx_hash IS NOT NULL)
 );
 -- Expiry and reconciliation scan open orders by status and time.
 CREATE INDEX IF NOT EXISTS orders_by_status_expiry ON orders (status, expires_at);
 CREATE INDEX IF NOT EXISTS orders_by_status_seen ON orders (status, processor_seen_at);
 CREATE UNIQUE INDEX IF NOT EXISTS orders_by_payment ON orders (processor, payment_id);
+-- The operator's list: newest first, paged by (created_at, id).
+CREATE INDEX IF NOT EXISTS orders_by_created ON orders (created_at, id);
 
 -- The timeline: one row per status change, in the order it happened.
 CREATE TABLE IF NOT EXISTS order_events (
@@ -59,9 +67,23 @@ CREATE TABLE IF NOT EXISTS order_events (
     to_status    TEXT NOT NULL,
     source       TEXT NOT NULL CHECK (source IN ('api', 'processor', 'scheduler', 'operator')),
     at           TEXT NOT NULL,
-    note         TEXT
+    note         TEXT,
+    -- The operator who made the change (a name from ADMIN_TOKENS); NULL for ADMIN_TOKEN and
+    -- for changes nobody made by hand.
+    actor        TEXT
 );
 CREATE INDEX IF NOT EXISTS order_events_by_order ON order_events (order_id, seq);
+
+-- The operator's internal notes on an order: never in a public answer, only in the operator's
+-- view (their API and their webhooks).
+CREATE TABLE IF NOT EXISTS order_notes (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    order_id  TEXT NOT NULL REFERENCES orders (id),
+    at        TEXT NOT NULL,
+    actor     TEXT,
+    note      TEXT NOT NULL CHECK (length(note) BETWEEN 1 AND 2000)
+);
+CREATE INDEX IF NOT EXISTS order_notes_by_order ON order_notes (order_id, seq);
 
 -- Webhook outbox: written in the same batch as the change it describes, delivered later.
 -- `seq` orders the events of one order; `claimed_until` keeps two overlapping cron runs from

@@ -29,8 +29,36 @@ def connect(path: str | Path) -> sqlite3.Connection:
     connection.execute("PRAGMA busy_timeout = 5000")
     if str(path) != ":memory:":
         connection.execute("PRAGMA journal_mode = WAL")
-    connection.executescript(SCHEMA.read_text())
+    schema = SCHEMA.read_text()
+    # Columns first: the schema's indexes may name them.
+    add_missing_columns(connection, schema)
+    connection.executescript(schema)
     return connection
+
+
+def add_missing_columns(connection: sqlite3.Connection, schema: str) -> list[str]:
+    """A database made from an older schema.sql gets the columns added to its tables since:
+    `CREATE TABLE IF NOT EXISTS` leaves an existing table as it was. Returns what was added."""
+    wanted = sqlite3.connect(":memory:")
+    wanted.executescript(schema)
+    added = []
+    tables = [r[0] for r in wanted.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:
+        have = {r[1] for r in connection.execute(f"PRAGMA table_info({table})")}
+        if not have:
+            continue  # a new table: the schema creates it whole
+        for _, name, kind, notnull, default, _ in wanted.execute(f"PRAGMA table_info({table})"):
+            if name in have:
+                continue
+            column = f"{name} {kind}"
+            if default is not None:
+                column += f" DEFAULT {default}"
+            if notnull:
+                column += " NOT NULL"
+            connection.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+            added.append(f"{table}.{name}")
+    wanted.close()
+    return added
 
 
 @dataclass

@@ -6,12 +6,14 @@ unset, and the feature that needs one refuses to run (503 or 401), never runs un
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 DEFAULT_CURRENCIES = ("btc", "eth", "ltc", "usdttrc20", "xrp", "sol")
 VERSION = "0.1.0"
+_OPERATOR_NAME = re.compile(r"[A-Za-z0-9._-]{1,40}")
 
 
 class ConfigError(ValueError):
@@ -33,6 +35,11 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     admin_token: str | None = None
+    # Named operators (ADMIN_TOKENS="name:token,…"): (name, token) pairs.
+    admin_tokens: tuple[tuple[str, str], ...] = ()
+    payout_overdue_minutes: int = 30
+    # Failed operator logins a client may make per ten minutes before it is refused (429).
+    admin_failures_allowed: int = 20
     rate_limit_orders_per_minute: int = 10
     rate_limit_quotes_per_minute: int = 60
     webhook_timeout_seconds: float = 10.0
@@ -41,6 +48,12 @@ class Settings:
     @property
     def sandbox(self) -> bool:
         return self.processor == "sandbox"
+
+    @property
+    def operators(self) -> tuple[tuple[str | None, str], ...]:
+        """Every operator's (name, token); ADMIN_TOKEN is the one without a name."""
+        unnamed = ((None, self.admin_token),) if self.admin_token else ()
+        return (*unnamed, *self.admin_tokens)
 
     @property
     def ipn_secret(self) -> str | None:
@@ -93,6 +106,15 @@ class Settings:
             raise ConfigError(f"FEE_PERCENT must be a decimal, got {fee_text!r}") from None
         if not Decimal(0) <= fee < Decimal(100):
             raise ConfigError(f"FEE_PERCENT must be between 0 and 100, got {fee_text}")
+        operators: list[tuple[str, str]] = []
+        for entry in items("ADMIN_TOKENS", ()):
+            name, _, token = entry.partition(":")
+            if not _OPERATOR_NAME.fullmatch(name.strip()) or not token.strip():
+                raise ConfigError(
+                    "ADMIN_TOKENS must be name:token pairs separated by commas (names of "
+                    "letters, digits, '.', '_' or '-')"
+                )
+            operators.append((name.strip(), token.strip()))
         return cls(
             allowed_origins=tuple(o.rstrip("/") for o in items("ALLOWED_ORIGINS", ())),
             fee_percent=fee,
@@ -111,6 +133,9 @@ class Settings:
             webhook_url=secret("WEBHOOK_URL"),
             webhook_secret=secret("WEBHOOK_SECRET"),
             admin_token=secret("ADMIN_TOKEN"),
+            admin_tokens=tuple(operators),
+            payout_overdue_minutes=integer("PAYOUT_OVERDUE_MINUTES", 30),
+            admin_failures_allowed=integer("ADMIN_FAILURES_ALLOWED", 20),
             rate_limit_orders_per_minute=integer("RATE_LIMIT_ORDERS_PER_MINUTE", 10),
             rate_limit_quotes_per_minute=integer("RATE_LIMIT_QUOTES_PER_MINUTE", 60),
             webhook_timeout_seconds=seconds("WEBHOOK_TIMEOUT_SECONDS", 10.0),

@@ -55,8 +55,9 @@ def fuzzed() -> Iterator[LocalHost]:
     if os.environ.get("ONECASH_API_URL"):
         pytest.skip("fuzzing creates orders at the processor; only against the local host")
     with local_host(
-        RATE_LIMIT_ORDERS_PER_MINUTE="100000", RATE_LIMIT_QUOTES_PER_MINUTE="100000"
-    ) as host:
+        RATE_LIMIT_ORDERS_PER_MINUTE="100000", RATE_LIMIT_QUOTES_PER_MINUTE="100000",
+        ADMIN_FAILURES_ALLOWED="100000",
+    ) as host:  # fmt: skip
         yield host
 
 

@@ -127,7 +127,7 @@ def test_a_stale_if_match_is_refused(api: Client) -> None:
     etag = api.request("GET", path).headers["ETag"]
     assert api.request("PUT", path, {"status": "paid"}, headers=api.admin()).status == 200
 
-    stale = api.request("PUT", path, {"status": "refunded"},
+    stale = api.request("PUT", path, {"status": "refunded", "refund_tx_hash": "cd" * 32},
                         headers=api.admin(**{"If-Match": etag}))  # fmt: skip
     assert stale.status == 412 and stale.json["error"]["code"] == "version_conflict"
     assert api.request("GET", path).json["status"] == "paid"
@@ -196,7 +196,9 @@ def test_concurrent_puts_without_if_match_each_apply_to_the_order_as_it_then_is(
     path = f"/api/order/{order['id']}"
 
     def put(status: str) -> int:
-        return api.request("PUT", path, {"status": status}, headers=api.admin()).status
+        body = {"status": status, "refund_tx_hash": "cd" * 32} if status == "refunded" else {
+            "status": status}  # fmt: skip
+        return api.request("PUT", path, body, headers=api.admin()).status
 
     # paid → refunded is an edge; refunded → paid is not: whichever lands second is judged
     # against the order as the first left it, never against a stale read.

@@ -54,9 +54,19 @@ async def test_answers_fit_the_models_the_document_is_made_of(make_harness: Make
     out.Order.model_validate(order)
     paid = await harness.call("POST", f"/api/sandbox/pay/{order['id']}", {"amount": "0.004"})
     out.SandboxPaid.model_validate(paid.json)
-    updated = await harness.call("PUT", f"/api/order/{order['id']}", {"status": "refunded"},
+    refund = {"status": "refunded", "refund_tx_hash": "ab" * 32, "refund_amount": "0.004",
+              "internal_note": "refunded the part payment"}  # fmt: skip
+    updated = await harness.call("PUT", f"/api/order/{order['id']}", refund,
                                  headers=harness.admin())  # fmt: skip
     out.Order.model_validate(updated.json)
+    operator_answers = {
+        "/api/admin/orders?limit=1": out.OperatorOrders,
+        f"/api/admin/orders/{order['id']}": out.OperatorOrderDetail,
+        "/api/admin/queue": out.Queue,
+        "/api/admin/stats": out.Stats,
+    }
+    for path, model in operator_answers.items():
+        model.model_validate((await harness.call("GET", path, headers=harness.admin())).json)
 
     await harness.app.webhooks.deliver_due_count()
     listed = await harness.call("GET", "/api/admin/webhooks", headers=harness.admin())

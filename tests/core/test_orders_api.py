@@ -207,7 +207,7 @@ async def test_a_lost_race_is_decided_again_on_the_order_the_winner_left(
             harness.call("PUT", f"/api/order/{order['id']}", body, headers=harness.admin())
             for body in (
                 {"status": "completed", "payout_tx_hash": "ab" * 32},
-                {"status": "refunded"},
+                {"status": "refunded", "refund_tx_hash": "cd" * 32},
             )
         )
     )
@@ -241,7 +241,10 @@ async def test_the_operator_moves_an_order_and_every_change_is_recorded(harness:
 async def test_a_disallowed_transition_is_409_naming_what_is_allowed(harness: Harness) -> None:
     order = await harness.create()
     reply = await harness.call(
-        "PUT", f"/api/order/{order['id']}", {"status": "refunded"}, headers=harness.admin()
+        "PUT",
+        f"/api/order/{order['id']}",
+        {"status": "refunded", "refund_tx_hash": "cd" * 32},
+        headers=harness.admin(),
     )
     assert reply.status == 409
     assert reply.json["error"]["code"] == "invalid_transition"
@@ -316,7 +319,7 @@ async def test_a_stale_if_match_is_412_and_changes_nothing(harness: Harness) -> 
         "PUT", f"/api/order/{order['id']}", {"status": "paid"}, headers=harness.admin()
     )
     stale = await harness.call(
-        "PUT", f"/api/order/{order['id']}", {"status": "refunded"},
+        "PUT", f"/api/order/{order['id']}", {"status": "refunded", "refund_tx_hash": "cd" * 32},
         headers=harness.admin(**{"If-Match": etag}),
     )  # fmt: skip
     assert stale.status == 412 and stale.json["error"]["code"] == "version_conflict"

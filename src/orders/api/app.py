@@ -90,7 +90,7 @@ class App:
         for name, step in (
             ("expired", self.payments.expire_due),
             ("reconciled", self.payments.reconcile),
-            ("delivered", self.webhooks.deliver_due_count),
+            ("delivered", self._alert_and_deliver),
         ):
             try:
                 report[name] = await step()
@@ -99,6 +99,15 @@ class App:
                 log.exception("scheduled step %s failed", name)
                 report[name] = -1
         return report
+
+    async def _alert_and_deliver(self) -> int:
+        """Queues the overdue-payout alerts, then delivers what is due (those alerts included);
+        the count is of delivery attempts, as before."""
+        try:
+            await self.handlers.backoffice.flag_overdue()
+        except Exception:
+            log.exception("flagging overdue payouts failed; the next run tries again")
+        return await self.webhooks.deliver_due_count()
 
     async def _dispatch(self, request: Request) -> Response:
         if request.method == "OPTIONS":

@@ -8,15 +8,16 @@ from typing import Any
 
 from orders import storage
 from orders.api import openapi
-from orders.api.auth import authorize_operator
+from orders.api.auth import Operator, authorize_operator
 from orders.api.http import JSON_TYPE, Request, Response, json_response
 from orders.api.schemas import CreateOrderBody, SandboxPayBody, UpdateOrderBody, parse
 from orders.domain.exchange import NewOrder, check_quote
 from orders.domain.lifecycle import Status
-from orders.domain.order import Order
+from orders.domain.order import Order, timestamp
 from orders.errors import FieldError, NotFound, ValidationFailed
 from orders.ports import Deps
 from orders.processors.base import Processor
+from orders.usecases.backoffice import BackOffice
 from orders.usecases.catalog import Catalog
 from orders.usecases.ordering import Ordering
 from orders.usecases.payments import Payments
@@ -38,6 +39,7 @@ class Handlers:
         self.ordering = Ordering(deps, processor, self.catalog)
         self.payments = Payments(deps, processor)
         self.webhooks = Webhooks(deps)
+        self.backoffice = BackOffice(deps)
 
     async def health(self, request: Request, params: Params) -> Response:
         try:
@@ -78,10 +80,10 @@ class Handlers:
         return order_response(order)
 
     async def update_order(self, request: Request, params: Params) -> Response:
-        authorize_operator(self.deps.settings.admin_token, request.headers.get("authorization"))
+        operator = await self._operator(request)
         body = parse(UpdateOrderBody, request.json())
         try:
-            target = Status(body.status)
+            target = None if body.status is None else Status(body.status)
         except ValueError:
             raise ValidationFailed(
                 [FieldError("status", f"must be one of {', '.join(s.value for s in Status)}")]
@@ -89,6 +91,8 @@ class Handlers:
         if_match = request.headers.get("if-match")
         changed = await self.ordering.change(
             params["id"], target, payout_tx_hash=body.payout_tx_hash, note=body.note,
+            refund_tx_hash=body.refund_tx_hash, refund_amount=body.refund_amount,
+            internal_note=body.internal_note, actor=operator.name,
             expected=None if if_match is None else lambda o: etag_matches(if_match, o.etag),
         )  # fmt: skip
         return order_response(changed)
@@ -110,16 +114,48 @@ class Handlers:
         )
 
     async def list_webhooks(self, request: Request, params: Params) -> Response:
-        authorize_operator(self.deps.settings.admin_token, request.headers.get("authorization"))
+        await self._operator(request)
         return json_response(await self.webhooks.events(request.query.get("status", "pending")))
 
     async def redeliver_webhook(self, request: Request, params: Params) -> Response:
-        authorize_operator(self.deps.settings.admin_token, request.headers.get("authorization"))
+        await self._operator(request)
         await self.webhooks.redeliver(params["event_id"])
         return json_response({"event_id": params["event_id"], "status": "pending"}, 202)
 
+    async def admin_orders(self, request: Request, params: Params) -> Response:
+        await self._operator(request)
+        return json_response(await self.backoffice.orders(request.query))
+
+    async def admin_orders_csv(self, request: Request, params: Params) -> Response:
+        await self._operator(request)
+        body = await self.backoffice.export(request.query)
+        name = f"onecash-orders-{timestamp(self.deps.clock())[:10]}.csv"
+        return Response(200, body.encode("utf-8"), {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{name}"',
+        })  # fmt: skip
+
+    async def admin_order(self, request: Request, params: Params) -> Response:
+        await self._operator(request)
+        detail = await self.backoffice.order(params["id"])
+        return json_response(detail, 200, {"ETag": detail["etag"]})
+
+    async def admin_queue(self, request: Request, params: Params) -> Response:
+        await self._operator(request)
+        return json_response(await self.backoffice.queue())
+
+    async def admin_stats(self, request: Request, params: Params) -> Response:
+        await self._operator(request)
+        return json_response(await self.backoffice.stats(request.query))
+
     async def openapi(self, request: Request, params: Params) -> Response:
         return json_response(openapi.document(self.deps.settings))
+
+    async def _operator(self, request: Request) -> Operator:
+        return await authorize_operator(
+            self.deps.settings, self.deps.kv, request.headers.get("authorization"),
+            request.client_ip,
+        )  # fmt: skip
 
 
 def etag_matches(header: str | None, etag: str) -> bool:

@@ -29,6 +29,7 @@ HEADERS: dict[str, str] = {
     "Allow": "The methods this path takes.",
     "Idempotent-Replayed": "`true` when this is the stored answer to an earlier request.",
     "WWW-Authenticate": "The scheme the operator endpoints expect.",
+    "Content-Disposition": "The file name to save the export as.",
 }
 # Headers an error answer may carry (True: always).
 _ERROR_HEADERS: dict[type[ApiError], dict[str, bool]] = {
@@ -105,7 +106,9 @@ def _operation(
     if operation.operator:
         described["security"] = [{"operator": []}]
     responses = {str(status): _answer(a, ref) for status, a in operation.answers.items()}
-    errors = [*operation.errors, *_ALWAYS]
+    # Every operator endpoint refuses a wrong token, and a client that keeps trying.
+    operator = (Unauthorized, RateLimited) if operation.operator else ()
+    errors = list(dict.fromkeys([*operation.errors, *operator, *_ALWAYS]))
     for status in sorted({e.status for e in errors}):
         error = _error([e for e in errors if e.status == status], ref)
         answer = responses.setdefault(str(status), error)
@@ -138,6 +141,8 @@ def _answer(answer: Answer, ref: Mapping[Model, dict[str, Any]]) -> dict[str, An
     described: dict[str, Any] = {"description": answer.description, "headers": _headers(headers)}
     if answer.model is not None:
         described["content"] = {"application/json": {"schema": ref[answer.model]}}
+    elif answer.media is not None:
+        described["content"] = {answer.media: {"schema": {"type": "string"}}}
     if answer.links:
         described["links"] = {
             name: {"operationId": link.operation, "parameters": dict(link.parameters)}

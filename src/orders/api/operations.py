@@ -55,6 +55,7 @@ class Answer:
     model: Model | None = None  # None: no body
     headers: tuple[str, ...] = ()  # names in openapi.HEADERS that this answer always carries
     links: Mapping[str, Link] = field(default_factory=dict)
+    media: str | None = None  # a body that is not JSON (e.g. "text/csv"), as text
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,32 @@ PATH_PARAMS: dict[str, Param] = {
     "event_id": Param("event_id", "path", "A webhook event id (`evt_…`).", True,
                       {"type": "string", "pattern": "^evt_[A-Za-z0-9_-]+$"}),
 }  # fmt: skip
+
+_TIME = {
+    "type": "string",
+    "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?$",
+}
+SEARCH: tuple[Param, ...] = (
+    Param("status", "query", "One status, or several separated by commas."),
+    Param("from", "query", "Created at or after (a date, or a UTC time).", schema=_TIME),
+    Param("to", "query", "Created before (a date, or a UTC time).", schema=_TIME),
+    Param(
+        "q",
+        "query",
+        "Text found in the order id, email, an address, the processor's payment "
+        "id or a transaction hash.",
+        schema={"type": "string", "maxLength": 200},
+    ),
+)
+PAGE: tuple[Param, ...] = (
+    Param(
+        "limit",
+        "query",
+        "Orders per page, 1 to 200 (default 50).",
+        schema={"type": "integer", "minimum": 1, "maximum": 200},
+    ),
+    Param("cursor", "query", "`next_cursor` of the previous page."),
+)
 
 _ID = {"id": "$response.body#/id"}
 _ORDER_LINKS = {
@@ -159,6 +186,38 @@ OPERATIONS: dict[str, Operation] = {
         "answered 410.",
         {202: Answer("Queued.", out.Redelivery)},
         (Unauthorized, NotFound),
+        operator=True,
+    ),
+    "admin_orders": Operation(
+        "Orders in the operator's view, newest first, a page at a time.",
+        {200: Answer("A page of orders.", out.OperatorOrders)},
+        (ValidationFailed,),
+        params=(*SEARCH, *PAGE),
+        operator=True,
+    ),
+    "admin_orders_csv": Operation(
+        "Every order the filters match, as CSV with a header row (amounts as exact decimals).",
+        {200: Answer("The export.", None, ("Content-Disposition",), media="text/csv")},
+        (ValidationFailed,),
+        params=SEARCH,
+        operator=True,
+    ),
+    "admin_order": Operation(
+        "One order in the operator's view, with its webhook events and their attempts.",
+        {200: Answer("The order.", out.OperatorOrderDetail, ("ETag",))},
+        (NotFound,),
+        operator=True,
+    ),
+    "admin_queue": Operation(
+        "What waits on the operator now (payouts, refunds), the longest waiting first.",
+        {200: Answer("The queue.", out.Queue)},
+        operator=True,
+    ),
+    "admin_stats": Operation(
+        "Counts, volumes and fees of the orders created in a period; the queue; the outbox.",
+        {200: Answer("The numbers.", out.Stats)},
+        (ValidationFailed,),
+        params=SEARCH[1:3],
         operator=True,
     ),
     "openapi": Operation("This document.", {200: Answer("OpenAPI 3.1.", out.OpenApiDocument)}),

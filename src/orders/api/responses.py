@@ -152,6 +152,40 @@ class Order(Shape):
     timeline: list[TimelineEntry]
 
 
+class OperatorTimelineEntry(TimelineEntry):
+    actor: str | None = Field(description="The operator who made the change, by name.")
+
+
+class InternalNote(Shape):
+    at: Timestamp
+    note: str
+    actor: str | None
+
+
+class Refund(Shape):
+    tx_hash: str | None
+    amount: DecimalText | None
+
+
+class OperatorOrder(Order):
+    """The operator's view of an order: the public one with the full email, the deposits one by
+    one, the refund, the internal notes, and who made each change."""
+
+    email: str | None = Field(description="In full.")
+    deposits: dict[str, DecimalText] = Field(description="Each deposit, by payment id.")
+    refund: Refund
+    payout_overdue_notified: bool = Field(description="`order.payout_overdue` was sent.")
+    notes: list[InternalNote]
+    timeline: list[OperatorTimelineEntry]  # type: ignore[assignment]
+
+
+class OperatorOrders(Shape):
+    orders: list[OperatorOrder]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+
+
 class SandboxPaid(Shape):
     callback_sent: bool
     order: Order
@@ -189,6 +223,50 @@ class WebhookEvents(Shape):
     webhook_url_configured: bool
     endpoint_disabled_by_410: bool
     events: list[WebhookEvent]
+
+
+class OperatorOrderDetail(Shape):
+    order: OperatorOrder
+    etag: str = Field(description="The order's ETag, for If-Match on a change.")
+    webhooks: list[WebhookEvent]
+
+
+class QueueItem(Shape):
+    reason: Literal["payout", "refund_or_payout"]
+    waiting_since: Timestamp
+    age_seconds: int = Field(ge=0)
+    order: OperatorOrder
+
+
+class Queue(Shape):
+    now: Timestamp
+    items: list[QueueItem]
+
+
+class QueueSummary(Shape):
+    length: int
+    oldest_age_seconds: int | None
+
+
+class OutboxSummary(Shape):
+    pending: int
+    dead: int
+
+
+PerCurrency = dict[str, DecimalText]
+
+
+class Stats(Shape):
+    from_: Timestamp | None = Field(alias="from")
+    to: Timestamp | None
+    orders: int
+    by_status: dict[str, int]
+    volume_in: PerCurrency = Field(description="Deposits received, per currency.")
+    volume_out: PerCurrency = Field(description="Payouts of completed orders, per currency.")
+    refunds: PerCurrency = Field(description="Refunds recorded, per currency.")
+    fees: PerCurrency = Field(description="Fees earned on completed orders, per currency.")
+    queue: QueueSummary
+    webhooks: OutboxSummary
 
 
 class Redelivery(Shape):

@@ -23,7 +23,7 @@ class Route:
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        source = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.pattern)
+        source = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.pattern))
         object.__setattr__(self, "regex", re.compile(f"^{source}$"))
 
 
@@ -36,6 +36,11 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", "/api/order/{id}", "update_order"),
     Route("POST", "/api/ipn/{processor}", "ipn"),
     Route("POST", "/api/sandbox/pay/{id}", "sandbox_pay"),
+    Route("GET", "/api/admin/orders", "admin_orders"),
+    Route("GET", "/api/admin/orders.csv", "admin_orders_csv"),
+    Route("GET", "/api/admin/orders/{id}", "admin_order"),
+    Route("GET", "/api/admin/queue", "admin_queue"),
+    Route("GET", "/api/admin/stats", "admin_stats"),
     Route("GET", "/api/admin/webhooks", "list_webhooks"),
     Route("POST", "/api/admin/webhooks/{event_id}/redeliver", "redeliver_webhook"),
     Route("GET", "/openapi.json", "openapi"),

@@ -48,6 +48,9 @@ class CreateOrderBody(BaseModel):
     email: StrictStr | None = None
 
 
+StatusName = Annotated[StrictStr, Field(json_schema_extra={"enum": [s.value for s in Status]})]
+
+
 class UpdateOrderBody(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -58,9 +61,16 @@ class UpdateOrderBody(BaseModel):
         }]},
     )  # fmt: skip
 
-    status: StrictStr = Field(json_schema_extra={"enum": [s.value for s in Status]})
+    status: StatusName | None = Field(
+        None, description="The new status; leave it out to add only an internal_note."
+    )
     payout_tx_hash: StrictStr | None = None
-    note: StrictStr | None = None
+    refund_tx_hash: StrictStr | None = Field(None, description="Required with `refunded`.")
+    refund_amount: AmountText | None = Field(
+        None, description="What was refunded, in the deposit's currency (with `refunded`)."
+    )
+    note: StrictStr | None = Field(None, description="Shown to the customer in the timeline.")
+    internal_note: StrictStr | None = Field(None, description="Seen by operators only.")
 
 
 class SandboxPayBody(BaseModel):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from orders.domain.lifecycle import Source, Status, allowed_next, can_move
-from orders.domain.order import Event, Order
+from orders.domain.order import Event, Note, Order
 from orders.errors import InvalidTransition
 
 
@@ -22,6 +22,8 @@ class Change:
     source: Source
     note: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
+    actor: str | None = None  # the operator who made it, by name
+    internal_note: str | None = None  # for the operators' eyes only
 
 
 Decide = Callable[[Order], Change | None]
@@ -49,8 +51,12 @@ def refuse_transition(order: Order, target: Status) -> InvalidTransition:
 
 def evolve(before: Order, change: Change, now: str, change_id: str) -> tuple[Order, Event | None]:
     """The order after `change`, and its timeline event when the status moves. A status is
-    never an edge to itself: a data-only change carries `status=None`."""
+    never an edge to itself: a data-only change carries `status=None`. An internal note is
+    appended to `notes` (its row is written where the order carries `change_id`)."""
     event = None
+    notes = before.notes
+    if change.internal_note:
+        notes = (*notes, Note(at=now, note=change.internal_note, actor=change.actor))
     events = before.events
     status = before.status
     if change.status is not None:
@@ -63,6 +69,7 @@ def evolve(before: Order, change: Change, now: str, change_id: str) -> tuple[Ord
             source=change.source.value,
             note=change.note,
             from_status=before.status.value,
+            actor=change.actor,
         )
         events = (*events, event)
     after = replace(
@@ -73,6 +80,7 @@ def evolve(before: Order, change: Change, now: str, change_id: str) -> tuple[Ord
         updated_at=now,
         change_id=change_id,
         events=events,
+        notes=notes,
     )
     return after, event
 
@@ -80,13 +88,14 @@ def evolve(before: Order, change: Change, now: str, change_id: str) -> tuple[Ord
 def webhook_event(
     order: Order, event_id: str, created_at: str, kind: str | None = None
 ) -> WebhookEvent:
-    """The `order.<status>` event (or `kind`), with the order as it is after the change."""
+    """The `order.<status>` event (or `kind`), with the order as it is after the change, in the
+    operator's view: the webhook is the operator's own signed channel."""
     event_type = kind or f"order.{order.status.value}"
     body = {
         "id": event_id,
         "type": event_type,
         "created_at": created_at,
-        "data": {"order": order.public()},
+        "data": {"order": order.operator()},
     }
     payload = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     return WebhookEvent(event_id, order.id, event_type, payload, created_at)

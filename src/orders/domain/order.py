@@ -30,6 +30,7 @@ class Event:
     source: str
     note: str | None = None
     from_status: str | None = None
+    actor: str | None = None
 
     def public_json(self) -> str:
         """`public()` as the API writes it: compact UTF-8 JSON."""
@@ -37,6 +38,21 @@ class Event:
 
     def public(self) -> dict[str, Any]:
         return {"status": self.to_status, "at": self.at, "source": self.source, "note": self.note}
+
+    def operator(self) -> dict[str, Any]:
+        return {**self.public(), "actor": self.actor}
+
+
+@dataclass(frozen=True)
+class Note:
+    """An operator's internal note: shown to operators only."""
+
+    at: str
+    note: str
+    actor: str | None = None
+
+    def operator(self) -> dict[str, Any]:
+        return {"at": self.at, "note": self.note, "actor": self.actor}
 
 
 @dataclass(frozen=True)
@@ -70,20 +86,27 @@ class Order:
     payout_tx_hash: str | None
     processor_seen_at: str
     change_id: str | None = None
+    refund_tx_hash: str | None = None
+    refund_amount: str | None = None
+    overdue_event_id: str | None = None
     events: tuple[Event, ...] = field(default=(), compare=False)
+    notes: tuple[Note, ...] = field(default=(), compare=False)
 
     @classmethod
-    def from_row(cls, row: dict[str, Any], events: tuple[Event, ...] = ()) -> Order:
-        names = {f.name for f in fields(cls)} - {"events"}
+    def from_row(
+        cls, row: dict[str, Any], events: tuple[Event, ...] = (), notes: tuple[Note, ...] = ()
+    ) -> Order:
+        names = {f.name for f in fields(cls)} - {"events", "notes"}
         values: dict[str, Any] = {name: row.get(name) for name in names}
         values["status"] = Status(row["status"])
         values["late"] = bool(row["late"])
         values["version"] = int(row["version"])
-        return cls(**values, events=events)
+        return cls(**values, events=events, notes=notes)
 
     def row(self) -> dict[str, Any]:
         data = asdict(self)
         data.pop("events")
+        data.pop("notes")
         data["status"] = self.status.value
         data["late"] = int(self.late)
         return data
@@ -139,6 +162,19 @@ class Order:
             },
             "payout": {"tx_hash": self.payout_tx_hash},
             "timeline": [event.public() for event in self.events],
+        }
+
+    def operator(self) -> dict[str, Any]:
+        """The operator's view: the public order with the full email, the deposits one by one,
+        the refund, the internal notes, and who made each change."""
+        return {
+            **self.public(),
+            "email": self.email,
+            "deposits": json.loads(self.deposits or "{}"),
+            "refund": {"tx_hash": self.refund_tx_hash, "amount": self.refund_amount},
+            "payout_overdue_notified": self.overdue_event_id is not None,
+            "notes": [note.operator() for note in self.notes],
+            "timeline": [event.operator() for event in self.events],
         }
 
 

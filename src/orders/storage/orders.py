@@ -11,21 +11,26 @@ import json
 from typing import Any
 
 from orders.domain.changes import WebhookEvent
-from orders.domain.order import Event, Order
+from orders.domain.order import Event, Note, Order
+from orders.domain.search import Cursor, OrderFilter
 from orders.ports import Database, Statement
 
 ORDER_COLUMNS = (
     "id, status, version, created_at, updated_at, expires_at, late, from_currency, from_amount, "
     "to_currency, to_amount, payout_address, payout_extra_id, refund_address, email, rate, "
     "fee_percent, processor, payment_id, pay_address, pay_extra_id, pay_amount, pay_currency, "
-    "received_amount, deposits, deposit_tx_hash, payout_tx_hash, processor_seen_at, change_id"
+    "received_amount, deposits, deposit_tx_hash, payout_tx_hash, processor_seen_at, change_id, "
+    "refund_tx_hash, refund_amount, overdue_event_id"
 )
 _ORDER_FIELDS = [c.strip() for c in ORDER_COLUMNS.split(",")]
-# An order and its timeline in one round trip: the events come along as a JSON array, in order.
+# An order, its timeline and its internal notes in one round trip: the events and notes come
+# along as JSON arrays, in order.
 _SELECT_ORDERS = (
     f"SELECT {ORDER_COLUMNS}, (SELECT json_group_array(json_object('from_status', from_status, "
-    "'to_status', to_status, 'source', source, 'at', at, 'note', note)) FROM (SELECT * FROM "
-    "order_events WHERE order_id = orders.id ORDER BY seq)) AS events FROM orders"
+    "'to_status', to_status, 'source', source, 'at', at, 'note', note, 'actor', actor)) "
+    "FROM (SELECT * FROM order_events WHERE order_id = orders.id ORDER BY seq)) AS events, "
+    "(SELECT json_group_array(json_object('at', at, 'note', note, 'actor', actor)) FROM "
+    "(SELECT * FROM order_notes WHERE order_id = orders.id ORDER BY seq)) AS notes FROM orders"
 )
 _MUTABLE = (
     "status",
@@ -38,6 +43,8 @@ _MUTABLE = (
     "payout_tx_hash",
     "processor_seen_at",
     "change_id",
+    "refund_tx_hash",
+    "refund_amount",
 )
 
 
@@ -126,6 +133,8 @@ class OrderStore:
         ]
         if event:
             statements.append(self._event(after, event))
+        if len(after.notes) > len(before.notes):
+            statements.append(self._note(after, after.notes[-1]))
         if outbox:
             statements.append(self._outbox(after, outbox))
         return statements
@@ -138,17 +147,24 @@ class OrderStore:
 
     def _event(self, order: Order, event: Event) -> Statement:
         return self.db.prepare(
-            "INSERT INTO order_events (order_id, from_status, to_status, source, at, note) "
-            "SELECT id, ?, ?, ?, ?, ? FROM orders WHERE id = ? AND change_id = ?"
+            "INSERT INTO order_events (order_id, from_status, to_status, source, at, note, actor) "
+            "SELECT id, ?, ?, ?, ?, ?, ? FROM orders WHERE id = ? AND change_id = ?"
         ).bind(
             event.from_status,
             event.to_status,
             event.source,
             event.at,
             event.note,
+            event.actor,
             order.id,
             order.change_id,
         )
+
+    def _note(self, order: Order, note: Note) -> Statement:
+        return self.db.prepare(
+            "INSERT INTO order_notes (order_id, at, actor, note) "
+            "SELECT id, ?, ?, ? FROM orders WHERE id = ? AND change_id = ?"
+        ).bind(note.at, note.actor, note.note, order.id, order.change_id)
 
     def _outbox(self, order: Order, outbox: WebhookEvent) -> Statement:
         return self.db.prepare(
@@ -167,4 +183,125 @@ class OrderStore:
 
 def _order(row: dict[str, Any]) -> Order:
     events = tuple(Event(**e) for e in json.loads(row.get("events") or "[]"))
-    return Order.from_row(row, events)
+    notes = tuple(Note(**n) for n in json.loads(row.get("notes") or "[]"))
+    return Order.from_row(row, events, notes)
+
+
+# The columns `q` searches: ids, the email, every address and every transaction hash.
+_SEARCHED = (
+    "id", "email", "payout_address", "refund_address", "pay_address", "payment_id",
+    "deposit_tx_hash", "payout_tx_hash", "refund_tx_hash",
+)  # fmt: skip
+
+
+def where(found: OrderFilter, after: Cursor | None = None) -> tuple[str, list[Any]]:
+    """The WHERE clause (and its values) of a search, past `after` when paging newest first."""
+    clauses: list[str] = []
+    values: list[Any] = []
+    if found.statuses:
+        clauses.append(f"status IN ({', '.join('?' for _ in found.statuses)})")
+        values.extend(found.statuses)
+    if found.created_from:
+        clauses.append("created_at >= ?")
+        values.append(found.created_from)
+    if found.created_to:
+        clauses.append("created_at < ?")
+        values.append(found.created_to)
+    if found.q:
+        # Case-blind substring: a pasted fragment of an address or hash finds its order.
+        clauses.append("(" + " OR ".join(f"instr(lower({c}), ?) > 0" for c in _SEARCHED) + ")")
+        values.extend([found.q.lower()] * len(_SEARCHED))
+    if after is not None:
+        clauses.append("(created_at < ? OR (created_at = ? AND id < ?))")
+        values.extend([after.created_at, after.created_at, after.order_id])
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", values
+
+
+class OperatorQueries:
+    """The operator's reads: searches, pages, the queue, exports and the numbers. Each is one
+    round trip (a read `batch` where it needs several tables), whatever the number of orders."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def page(self, found: OrderFilter, limit: int, after: Cursor | None) -> list[Order]:
+        """Up to `limit` orders, newest first, after `after`."""
+        clause, values = where(found, after)
+        result = (
+            await self.db.prepare(
+                f"{_SELECT_ORDERS}{clause} ORDER BY created_at DESC, id DESC LIMIT ?"
+            )
+            .bind(*values, limit)
+            .all()
+        )
+        return [_order(row) for row in result.get("results") or []]
+
+    async def rows(
+        self, found: OrderFilter, limit: int, after: Cursor | None
+    ) -> list[dict[str, Any]]:
+        """Bare order rows (no timeline), newest first, after `after`: for exports."""
+        clause, values = where(found, after)
+        result = (
+            await self.db.prepare(
+                f"SELECT {ORDER_COLUMNS} FROM orders{clause} "
+                "ORDER BY created_at DESC, id DESC LIMIT ?"
+            )
+            .bind(*values, limit)
+            .all()
+        )
+        return list(result.get("results") or [])
+
+    def waiting(self, now: str, limit: int) -> Statement:
+        """Orders that may wait on the operator (see `domain.queue`), the oldest first."""
+        return self.db.prepare(
+            f"{_SELECT_ORDERS} WHERE status = 'paid' "
+            "OR (status = 'partially_paid' AND expires_at <= ?) ORDER BY updated_at LIMIT ?"
+        ).bind(now, limit)
+
+    def one(self, order_id: str) -> Statement:
+        return self.db.prepare(f"{_SELECT_ORDERS} WHERE id = ?").bind(order_id)
+
+    def summary_rows(self, found: OrderFilter) -> Statement:
+        clause, values = where(found)
+        return self.db.prepare(
+            "SELECT status, pay_currency, received_amount, to_currency, to_amount, from_amount, "
+            f"rate, fee_percent, refund_amount FROM orders{clause}"
+        ).bind(*values)
+
+    async def read_batch(self, statements: list[Statement]) -> list[list[dict[str, Any]]]:
+        """Several reads in one round trip; the rows of each."""
+        results = await self.db.batch(statements)
+        return [list(r.get("results") or []) for r in results]
+
+    async def overdue(self, paid_before: str, limit: int) -> list[Order]:
+        """Paid orders, not yet reported overdue, that became paid before `paid_before`."""
+        result = (
+            await self.db.prepare(
+                f"{_SELECT_ORDERS} WHERE status = 'paid' AND overdue_event_id IS NULL AND "
+                "(SELECT max(at) FROM order_events AS e WHERE e.order_id = orders.id "
+                "AND e.to_status = 'paid') <= ? ORDER BY updated_at LIMIT ?"
+            )
+            .bind(paid_before, limit)
+            .all()
+        )
+        return [_order(row) for row in result.get("results") or []]
+
+    def mark_overdue(self, order: Order, outbox: WebhookEvent) -> list[Statement]:
+        """Notes the order's overdue event and queues it, once: the event row is inserted only
+        where this mark won (another run may have marked it first)."""
+        return [
+            self.db.prepare(
+                "UPDATE orders SET overdue_event_id = ? WHERE id = ? AND status = 'paid' "
+                "AND overdue_event_id IS NULL"
+            ).bind(outbox.event_id, order.id),
+            self.db.prepare(
+                "INSERT INTO webhook_outbox (event_id, order_id, type, payload, created_at, "
+                "next_attempt_at) SELECT ?, id, ?, ?, ?, ? FROM orders "
+                "WHERE id = ? AND overdue_event_id = ?"
+            ).bind(outbox.event_id, outbox.type, outbox.payload, outbox.created_at,
+                   outbox.created_at, order.id, outbox.event_id),
+        ]  # fmt: skip
+
+
+def order_from_row(row: dict[str, Any]) -> Order:
+    return _order(row)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orders.ports import Database, changes
+from orders.ports import Database, Statement, changes
 
 # An event is due when its time has come, nobody holds a live claim on it, and no earlier event
 # of its order is still pending: the events of one order go out in the order they happened.
@@ -16,6 +16,14 @@ _DUE = (
     "AND NOT EXISTS (SELECT 1 FROM webhook_outbox AS e WHERE e.order_id = w.order_id "
     "AND e.status = 'pending' AND e.seq < w.seq) "
     "ORDER BY seq LIMIT 10"
+)
+
+_EVENTS = (
+    "SELECT event_id, order_id, type, status, attempts, created_at, next_attempt_at, "
+    "delivered_at, last_error, (SELECT json_group_array(json_object('at', at, "
+    "'status_code', status_code, 'error', error, 'duration_ms', duration_ms)) "
+    "FROM (SELECT * FROM webhook_attempts AS a WHERE a.event_id = w.event_id "
+    "ORDER BY seq)) AS attempt_log FROM webhook_outbox AS w"
 )
 
 
@@ -76,18 +84,22 @@ class Outbox:
     async def events(self, status: str, limit: int = 200) -> list[dict[str, Any]]:
         """Events in `status`, oldest first, each with its attempt log, in one round trip."""
         result = await (
-            self.db.prepare(
-                "SELECT event_id, order_id, type, status, attempts, created_at, next_attempt_at, "
-                "delivered_at, last_error, (SELECT json_group_array(json_object('at', at, "
-                "'status_code', status_code, 'error', error, 'duration_ms', duration_ms)) "
-                "FROM (SELECT * FROM webhook_attempts AS a WHERE a.event_id = w.event_id "
-                "ORDER BY seq)) AS attempt_log FROM webhook_outbox AS w WHERE status = ? "
-                "ORDER BY seq LIMIT ?"
-            )
+            self.db.prepare(f"{_EVENTS} WHERE status = ? ORDER BY seq LIMIT ?")
             .bind(status, limit)
             .all()
         )
         return list(result.get("results") or [])
+
+    def of_order(self, order_id: str) -> Statement:
+        """The events of one order, in order, each with its attempt log."""
+        return self.db.prepare(f"{_EVENTS} WHERE order_id = ? ORDER BY seq").bind(order_id)
+
+    def counts(self) -> Statement:
+        """How many events are pending and dead."""
+        return self.db.prepare(
+            "SELECT status, count(*) AS n FROM webhook_outbox "
+            "WHERE status IN ('pending', 'dead') GROUP BY status"
+        )
 
     async def redeliver(self, event_id: str, now: str, url: str | None) -> bool:
         """Puts the event back at the head of the schedule; False when there is no such event.
