@@ -139,7 +139,9 @@ def test_every_other_ending_has_its_own_screen(page, host, drive, headline, says
         host.call(
             "POST", f"/api/sandbox/pay/{order['id']}", {"amount": "0.01", "status": "finished"}
         )
-        host.operator_update(order["id"], status="refunded", note="customer asked")
+        host.operator_update(
+            order["id"], status="refunded", refund_tx_hash="ab" * 32, note="customer asked"
+        )
     else:
         host.operator_update(order["id"], status="cancelled")
 
