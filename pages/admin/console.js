@@ -132,7 +132,9 @@ async function loadQueue() {
     text: `${item.reason === "payout" ? "Pay out" : "Refund or pay out"} · waiting ${age(item.age_seconds)}`,
   }))));
   $("queue-empty").hidden = data.items.length > 0;
-  $("queue-count").textContent = data.items.length ? String(data.items.length) : "";
+  $("queue-more").textContent = data.total > data.items.length
+    ? `Showing the ${data.items.length} waiting longest of ${data.total}.` : "";
+  $("queue-count").textContent = data.total ? String(data.total) : "";
 }
 
 function searchQuery(withPage) {

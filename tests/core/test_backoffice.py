@@ -118,6 +118,7 @@ async def test_the_queue_holds_paid_and_expired_part_paid_orders_oldest_first(
     assert [i["reason"] for i in queue["items"]] == ["payout", "payout", "refund_or_payout"]
     assert queue["items"][2]["order"]["id"] == part["id"]
     assert queue["items"][2]["waiting_since"] == queue["items"][2]["order"]["expires_at"]
+    assert queue["total"] == 3
 
 
 async def test_a_paid_order_waiting_too_long_alerts_the_operator_once(

@@ -240,6 +240,7 @@ class QueueItem(Shape):
 
 class Queue(Shape):
     now: Timestamp
+    total: int = Field(description="How many wait; `items` holds the 500 waiting longest.")
     items: list[QueueItem]
 
 

@@ -217,6 +217,16 @@ def where(found: OrderFilter, after: Cursor | None = None) -> tuple[str, list[An
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", values
 
 
+# What `domain.queue.waiting` decides, in SQL, so the queue's first page is its oldest: a paid
+# order waits since it became paid, a part payment since its window ended.
+_WAITING = "(status = 'paid' OR (status = 'partially_paid' AND expires_at <= ?))"
+_WAITING_SINCE = (
+    "max(coalesce((SELECT max(at) FROM order_events AS e WHERE e.order_id = orders.id "
+    "AND e.to_status = orders.status), created_at), "
+    "CASE WHEN status = 'partially_paid' THEN expires_at ELSE '' END)"
+)
+
+
 class OperatorQueries:
     """The operator's reads: searches, pages, the queue, exports and the numbers. Each is one
     round trip (a read `batch` where it needs several tables), whatever the number of orders."""
@@ -252,11 +262,13 @@ class OperatorQueries:
         return list(result.get("results") or [])
 
     def waiting(self, now: str, limit: int) -> Statement:
-        """Orders that may wait on the operator (see `domain.queue`), the oldest first."""
+        """Orders that wait on the operator (see `domain.queue`), the longest waiting first."""
         return self.db.prepare(
-            f"{_SELECT_ORDERS} WHERE status = 'paid' "
-            "OR (status = 'partially_paid' AND expires_at <= ?) ORDER BY updated_at LIMIT ?"
+            f"{_SELECT_ORDERS} WHERE {_WAITING} ORDER BY {_WAITING_SINCE}, id LIMIT ?"
         ).bind(now, limit)
+
+    def waiting_count(self, now: str) -> Statement:
+        return self.db.prepare(f"SELECT count(*) AS n FROM orders WHERE {_WAITING}").bind(now)
 
     def one(self, order_id: str) -> Statement:
         return self.db.prepare(f"{_SELECT_ORDERS} WHERE id = ?").bind(order_id)

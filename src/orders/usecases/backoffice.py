@@ -61,11 +61,19 @@ class BackOffice:
         return {"order": order.operator(), "etag": order.etag, "webhooks": events}
 
     async def queue(self) -> dict[str, Any]:
-        """What waits on the operator now, the longest waiting first, with ages in seconds."""
+        """What waits on the operator now, the longest waiting first, with ages in seconds; the
+        first QUEUE_LIMIT of `total`."""
         now = self.deps.clock()
-        (rows,) = await self.queries.read_batch([self.queries.waiting(timestamp(now), QUEUE_LIMIT)])
+        rows, count = await self.queries.read_batch([
+            self.queries.waiting(timestamp(now), QUEUE_LIMIT),
+            self.queries.waiting_count(timestamp(now)),
+        ])  # fmt: skip
         waiting = queue([order_from_row(row) for row in rows], timestamp(now))
-        return {"now": timestamp(now), "items": [w.operator(now) for w in waiting]}
+        return {
+            "now": timestamp(now),
+            "total": int(count[0]["n"]),
+            "items": [w.operator(now) for w in waiting],
+        }
 
     async def export(self, query: Mapping[str, str]) -> str:
         """Every order the filters match, newest first, as CSV with a header row; read a page
@@ -86,19 +94,20 @@ class BackOffice:
         """The numbers of orders created in [from, to), the queue and the outbox: one round trip."""
         found = parse_filter({k: v for k, v in query.items() if k in ("from", "to")})
         now = self.deps.clock()
-        rows, waiting_rows, outbox = await self.queries.read_batch([
+        rows, oldest, count, outbox = await self.queries.read_batch([
             self.queries.summary_rows(found),
-            self.queries.waiting(timestamp(now), QUEUE_LIMIT),
+            self.queries.waiting(timestamp(now), 1),
+            self.queries.waiting_count(timestamp(now)),
             self.outbox.counts(),
         ])  # fmt: skip
-        waiting = queue([order_from_row(row) for row in waiting_rows], timestamp(now))
+        waiting = queue([order_from_row(row) for row in oldest], timestamp(now))
         counts = {row["status"]: int(row["n"]) for row in outbox}
         return {
             "from": found.created_from,
             "to": found.created_to,
             **report.stats(rows),
             "queue": {
-                "length": len(waiting),
+                "length": int(count[0]["n"]),
                 "oldest_age_seconds": waiting[0].age_seconds(now) if waiting else None,
             },
             "webhooks": {"pending": counts.get("pending", 0), "dead": counts.get("dead", 0)},
