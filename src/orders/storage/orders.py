@@ -187,9 +187,10 @@ def _order(row: dict[str, Any]) -> Order:
     return Order.from_row(row, events, notes)
 
 
-# The columns `q` searches: ids, the email, every address and every transaction hash.
+# The columns `q` searches: ids, the email, every address and every transaction hash, and the
+# deposits (whose keys are the processor's ids of repeat payments to the same address).
 _SEARCHED = (
-    "id", "email", "payout_address", "refund_address", "pay_address", "payment_id",
+    "id", "email", "payout_address", "refund_address", "pay_address", "payment_id", "deposits",
     "deposit_tx_hash", "payout_tx_hash", "refund_tx_hash",
 )  # fmt: skip
 
