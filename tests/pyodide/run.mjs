@@ -21,3 +21,7 @@ main
   console.error(error?.message ?? error);
   process.exitCode = 3;
 }
+// Exit now, with pytest's code: Node would otherwise stay up until the last timer Pyodide's event
+// loop left behind fires (asyncio does not clear a cancelled one: up to ~10 s of a processor
+// call's timeout), printing nothing.
+process.exit(process.exitCode);
