@@ -18,7 +18,7 @@ const STALE_MESSAGE =
   "It is reloaded below: check it, then try again.";
 
 const $ = (id) => document.getElementById(id);
-const state = { view: "queue", cursor: null, order: null, etag: null, filters: {} };
+const state = { view: "queue", from: "queue", cursor: null, order: null, etag: null, filters: {} };
 
 class ApiError extends Error {
   constructor(status, code, message) {
@@ -104,6 +104,7 @@ function failed(error) {
 // ---- views ------------------------------------------------------------------------------------
 
 function show(view) {
+  if (view === "order" && state.view !== "order") state.from = state.view;
   state.view = view;
   for (const section of document.querySelectorAll(".view")) section.hidden = section.id !== `view-${view}`;
   for (const tab of document.querySelectorAll(".tab[data-view]")) {
@@ -385,7 +386,9 @@ $("more-orders").addEventListener("click", () => loadOrders(true).catch(failed))
 $("download-csv").addEventListener("click", downloadCsv);
 $("back").addEventListener("click", () => {
   say("");
-  show(state.view === "order" ? "queue" : state.view);
+  show(state.from);
+  // The list came back as it was left (its filters and pages); the queue is read afresh.
+  if (state.from === "webhooks" || state.from === "stats") LOADERS[state.from]().catch(failed);
   loadQueue().catch(failed);
 });
 $("webhook-status").addEventListener("change", () => loadWebhooks().catch(failed));

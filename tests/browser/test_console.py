@@ -113,6 +113,10 @@ def test_search_filters_and_a_wrong_token(page, host, watch, screenshots):
     expect(rows.first).to_contain_text(order["id"])
     if screenshots:
         page.screenshot(path=screenshots / "console-orders.png", full_page=True)
+    rows.first.click()
+    expect(page.locator("#order-facts")).to_contain_text("dave@example.com")
+    page.get_by_role("button", name="← Back").click()
+    expect(rows.first).to_contain_text(order["id"])  # the search as it was left
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").click()
     text = Path(download.value.path()).read_text(encoding="utf-8")

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from orders.domain import money, text
-from orders.domain.changes import Change
-from orders.domain.exchange import NewOrder, check_note, check_order, check_tx_hash
+from orders.domain import money
+from orders.domain.changes import Change, check_operator_change
+from orders.domain.exchange import NewOrder, check_order
 from orders.domain.lifecycle import Source, Status
 from orders.domain.order import Event, Order, timestamp
 from orders.domain.pricing import Quote
@@ -198,50 +198,3 @@ class Ordering:
             current=order,
         )
         return changed
-
-
-MAX_INTERNAL_NOTE = 2000
-
-
-def check_operator_change(
-    target: Status | None,
-    payout_tx_hash: str | None,
-    refund_tx_hash: str | None,
-    refund_amount: str | None,
-    note: str | None,
-    internal_note: str | None,
-) -> dict[str, str]:
-    """The fields an operator's change writes, or every reason it cannot be made."""
-    check_tx_hash(payout_tx_hash, "payout_tx_hash")
-    check_tx_hash(refund_tx_hash, "refund_tx_hash")
-    check_note(note)
-    errors: list[FieldError] = []
-    if internal_note is not None and (
-        not internal_note or len(internal_note) > MAX_INTERNAL_NOTE
-        or not text.is_plain_note(internal_note)
-    ):  # fmt: skip
-        errors.append(FieldError("internal_note", f"must be plain text of 1 to "
-                                 f"{MAX_INTERNAL_NOTE} characters"))  # fmt: skip
-    if target is None and not internal_note:
-        errors.append(FieldError("status", "is required (or an internal_note on its own)"))
-    if target is None and note:
-        errors.append(FieldError("note", "goes with a status change; use internal_note"))
-    if target is Status.COMPLETED and not payout_tx_hash:
-        errors.append(FieldError("payout_tx_hash", "is required to mark an order completed"))
-    if target is Status.REFUNDED and not refund_tx_hash:
-        errors.append(FieldError("refund_tx_hash", "is required to mark an order refunded"))
-    if target is not Status.REFUNDED and (refund_tx_hash or refund_amount):
-        errors.append(FieldError("refund_tx_hash", "goes only with status refunded"))
-    if refund_amount is not None:
-        try:
-            money.parse_amount(refund_amount)
-        except money.NotAnAmount as exc:
-            errors.append(FieldError("refund_amount", str(exc)))
-    if errors:
-        raise ValidationFailed(errors)
-    fields = {"payout_tx_hash": payout_tx_hash} if payout_tx_hash else {}
-    if target is Status.REFUNDED:
-        fields["refund_tx_hash"] = str(refund_tx_hash)
-        if refund_amount:
-            fields["refund_amount"] = refund_amount
-    return fields
