@@ -203,3 +203,29 @@ def test_the_public_view_never_shows_internal_notes_or_the_full_email(
     assert detail["order"]["email"] == "paid1@example.com"
     assert [e["type"] for e in detail["webhooks"]] == ["order.created", "order.paid"]
     assert api.request("GET", "/api/admin/orders/ord_nosuch", headers=api.admin()).status == 404
+
+
+def test_a_payout_left_waiting_alerts_the_operator_once_signed_with_their_view() -> None:
+    from tests.fakes.receiver import SECRET, Receiver
+
+    receiver = Receiver().up()
+    try:
+        with local_host(WEBHOOK_URL=receiver.url, WEBHOOK_SECRET=SECRET,
+                        PAYOUT_OVERDUE_MINUTES="30") as h:  # fmt: skip
+            api = h.client()
+            order = api.request("POST", "/api/order", order_body(email="erin@example.com")).json
+            assert pay(api, order["id"], {"status": "finished"}) == 200
+            change(api, order["id"], {"internal_note": "waiting for the hot wallet"})
+            for minutes in (29, 2, 60):  # overdue after 30 minutes, and said only once
+                h.advance(minutes * 60)
+                h.run_cron()
+            got = [d for d in receiver.accepted() if d.body["data"]["order"]["id"] == order["id"]]
+            types = [d.body["type"] for d in got]
+            assert types.count("order.payout_overdue") == 1 and all(d.signature_ok for d in got)
+            alert = next(d.body["data"]["order"] for d in got
+                         if d.body["type"] == "order.payout_overdue")  # fmt: skip
+            assert alert["email"] == "erin@example.com"  # the operator's own channel: in full
+            assert alert["notes"][0]["note"] == "waiting for the hot wallet"
+            assert alert["payout_overdue_notified"] is True
+    finally:
+        receiver.down()
