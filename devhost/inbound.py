@@ -76,6 +76,18 @@ def to_aiohttp(response: Response) -> web.Response:
     return web.Response(status=response.status, body=response.body, headers=response.headers)
 
 
+async def send(request: web.Request, response: Response) -> web.StreamResponse:
+    """The core's answer on the wire; a streamed body goes out chunk by chunk as it is made."""
+    if response.stream is None:
+        return to_aiohttp(response)
+    out = web.StreamResponse(status=response.status, headers=response.headers)
+    await out.prepare(request)
+    async for chunk in response.stream:
+        await out.write(chunk)
+    await out.write_eof()
+    return out
+
+
 def own_errors(
     app: App, trusted_header: str | None
 ) -> Callable[..., Awaitable[web.StreamResponse]]:

@@ -55,6 +55,10 @@ class Default(WorkerEntrypoint):
             # and keep it alive until it settles (workerd python-entrypoint-helper,
             # `patchWaitUntil`).
             self.ctx.waitUntil(task())
+        if response.stream is not None:
+            # A streamed body (the operator's CSV export) is joined here: the core already reads
+            # it from D1 a page at a time, and an export of a few MB fits a Worker's memory.
+            response.body = b"".join([chunk async for chunk in response.stream])
         return to_response(response)
 
     # workerd calls an entrypoint class's handler as scheduled(controller, env, ctx), with env and

@@ -117,6 +117,8 @@ class Harness:
             response: Response = await self.app.handle(
                 Request(method, path, params, Headers(headers or {}), data, client_ip)
             )
+            if response.stream is not None:  # read to the end, as a client would
+                response.body = b"".join([chunk async for chunk in response.stream])
         if run_background:
             for task in response.background:
                 await task()

@@ -81,7 +81,7 @@ class App:
             # A write may have queued webhook events: deliver them once the answer is out.
             response.background.append(self.webhooks.deliver_due)
         if request.method == "HEAD":
-            response.body = b""
+            response.body, response.stream = b"", None
         return response
 
     async def scheduled(self) -> dict[str, int]:

@@ -128,12 +128,12 @@ class Handlers:
 
     async def admin_orders_csv(self, request: Request, params: Params) -> Response:
         await self._operator(request)
-        body = await self.backoffice.export(request.query)
+        pages = self.backoffice.export(request.query)
         name = f"onecash-orders-{timestamp(self.deps.clock())[:10]}.csv"
-        return Response(200, body.encode("utf-8"), {
+        return Response(200, headers={
             "Content-Type": "text/csv; charset=utf-8",
             "Content-Disposition": f'attachment; filename="{name}"',
-        })  # fmt: skip
+        }, stream=(page.encode("utf-8") async for page in pages))  # fmt: skip
 
     async def admin_order(self, request: Request, params: Params) -> Response:
         await self._operator(request)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +61,9 @@ class Response:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    # A body sent as it is made (a long CSV export), instead of `body`; hosts that cannot
+    # stream join it.
+    stream: AsyncIterator[bytes] | None = None
     # Work to run after the response is sent (the edge's waitUntil).
     background: list[BackgroundTask] = field(default_factory=list)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -16,7 +16,7 @@ from orders.domain import report
 from orders.domain.changes import webhook_event
 from orders.domain.order import timestamp
 from orders.domain.queue import queue
-from orders.domain.search import Cursor, parse_filter, parse_page
+from orders.domain.search import Cursor, OrderFilter, parse_filter, parse_page
 from orders.errors import NotFound
 from orders.ports import Deps
 from orders.storage.orders import OperatorQueries, order_from_row
@@ -75,10 +75,14 @@ class BackOffice:
             "items": [w.operator(now) for w in waiting],
         }
 
-    async def export(self, query: Mapping[str, str]) -> str:
-        """Every order the filters match, newest first, as CSV with a header row; read a page
-        of a thousand at a time, so D1 is asked once per thousand orders, never per order."""
-        found = parse_filter(query)
+    def export(self, query: Mapping[str, str]) -> AsyncIterator[str]:
+        """Every order the filters match, newest first, as CSV with a header row, handed out a
+        page of a thousand orders at a time as D1 gives them (once per thousand orders, never
+        per order), so neither side holds the whole file. A bad filter is refused here, before
+        anything is sent."""
+        return self._export(parse_filter(query))
+
+    async def _export(self, found: OrderFilter) -> AsyncIterator[str]:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(report.CSV_COLUMNS)
@@ -86,8 +90,11 @@ class BackOffice:
         while True:
             rows = await self.queries.rows(found, EXPORT_PAGE, after)
             writer.writerows(report.csv_row(row) for row in rows)
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
             if len(rows) < EXPORT_PAGE:
-                return out.getvalue()
+                return
             after = Cursor(rows[-1]["created_at"], rows[-1]["id"])
 
     async def stats(self, query: Mapping[str, str]) -> dict[str, Any]:

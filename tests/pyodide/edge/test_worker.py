@@ -241,6 +241,27 @@ async def test_the_operator_lists_events_and_redelivers_after_a_410(make_edge: A
     assert [e["event_id"] for e in done.json["events"]] == [event["event_id"]]
 
 
+async def test_the_operator_finds_an_order_and_exports_it_as_csv(make_edge: Any) -> None:
+    edge = make_edge(**LIVE)
+    nowpayments(edge)
+    order = await created(edge, email="carol@example.com")
+
+    found = await edge.fetch("GET", "/api/admin/orders?q=carol", headers=ADMIN)
+    queue = await edge.fetch("GET", "/api/admin/queue", headers=ADMIN)
+    export = await edge.fetch("GET", "/api/admin/orders.csv", headers=ADMIN)
+    refused = await edge.fetch("GET", "/api/admin/orders.csv")
+
+    assert [(o["id"], o["email"]) for o in found.json["orders"]] == [
+        (order["id"], "carol@example.com")
+    ]
+    assert queue.status == 200 and queue.json["total"] == 0
+    assert export.status == 200 and export.headers["content-type"].startswith("text/csv")
+    assert export.body is not None
+    header, row = export.body.decode().splitlines()
+    assert header.startswith("id,") and row.startswith(f"{order['id']},")
+    assert refused.status == 401
+
+
 async def test_a_preflight_answers_204_with_a_null_body(live: Edge) -> None:
     answer = await live.fetch(
         "OPTIONS", "/api/order",
