@@ -1,7 +1,7 @@
 // The operator's back office: the queue, the orders, one order and what to do with it, the
 // webhook log and the numbers. The token stays in this tab's sessionStorage and goes out only in
 // the Authorization header; everything the API says is put on the page with textContent.
-import { API_BASE } from "../env.js";
+import { call } from "../js/api.js";
 
 const TOKEN_KEY = "onecash.operator-token";
 const REFRESH_MS = 15_000;
@@ -20,43 +20,13 @@ const STALE_MESSAGE =
 const $ = (id) => document.getElementById(id);
 const state = { view: "queue", from: "queue", cursor: null, order: null, etag: null, filters: {} };
 
-class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
 function token() {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
-async function api(path, { method = "GET", body, headers = {}, raw = false } = {}) {
-  const init = { method, cache: "no-store", headers: { Authorization: `Bearer ${token()}`, ...headers } };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers["Content-Type"] = "application/json";
-  }
-  let response;
-  try {
-    response = await fetch(`${API_BASE}${path}`, init);
-  } catch {
-    throw new ApiError(0, "network_error", "The API did not answer. Check your connection; this page keeps trying.");
-  }
-  if (response.ok && raw) return response;
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    data = null;
-  }
-  if (!response.ok) {
-    const error = (data && data.error) || {};
-    throw new ApiError(response.status, error.code || "http_error",
-      error.message || `The API answered ${response.status}.`);
-  }
-  return { data, etag: response.headers.get("ETag") };
+async function api(path, { headers = {}, ...options } = {}) {
+  const answer = await call(path, { ...options, headers: { Authorization: `Bearer ${token()}`, ...headers } });
+  return options.raw ? answer : { data: answer.data, etag: answer.headers.get("ETag") };
 }
 
 function el(tag, { text, cls, attrs } = {}, ...children) {

@@ -17,7 +17,9 @@ export class ApiError extends Error {
 const NETWORK_MESSAGE =
   "We could not reach the exchange. Check your connection and try again in a moment.";
 
-async function call(path, { method = "GET", body, headers = {}, signal } = {}) {
+/** One call to the API: `{status, data, headers}`, or with `raw` the successful Response itself
+ * (a CSV download); throws ApiError. The operator console calls it too, with its token. */
+export async function call(path, { method = "GET", body, headers = {}, signal, raw = false } = {}) {
   const init = { method, headers: { Accept: "application/json", ...headers }, signal, cache: "no-store" };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
@@ -31,6 +33,7 @@ async function call(path, { method = "GET", body, headers = {}, signal } = {}) {
     throw new ApiError({ status: 0, code: "network_error", message: NETWORK_MESSAGE });
   }
   if (response.status === 304) return { status: 304, data: null, headers: response.headers };
+  if (raw && response.ok) return response;
   let data = null;
   try {
     data = await response.json();
