@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from devhost import d1
+from orders.ports import OutboundRequest, OutboundResponse
 from orders.processors import nowpayments_ipn as ipn_signature
 from tests.core.conftest import MakeHarness
 from tests.support.inprocess import (
@@ -102,3 +103,18 @@ async def test_a_cron_run_costs_the_same_for_one_order_as_for_twenty(
     assert one[0] == {"expired": 1, "reconciled": 1, "delivered": 0}
     assert twenty[0] == {"expired": 20, "reconciled": 20, "delivered": 0}
     assert one[1] == twenty[1]
+
+
+async def test_delivering_an_event_takes_three(make_harness: MakeHarness) -> None:
+    harness = make_harness(WEBHOOK_URL="https://hooks.example/onecash", WEBHOOK_SECRET="s3cret")
+    await harness.create()
+
+    async def receiver(request: OutboundRequest) -> OutboundResponse:
+        return OutboundResponse(200)
+
+    harness.outbound.answer = receiver
+    with d1.counting() as trips:
+        delivered = await harness.app.webhooks.deliver_due_count()
+    # Claim it, record the attempt, and find nothing more to claim.
+    assert delivered == 1 and trips.count == 3
+    assert [r.url for r in harness.outbound.sent] == ["https://hooks.example/onecash"]

@@ -7,15 +7,19 @@ from typing import Any
 
 from orders.ports import Database, Statement, changes
 
-# An event is due when its time has come, nobody holds a live claim on it, and no earlier event
-# of its order is still pending: the events of one order go out in the order they happened.
-_DUE = (
-    "SELECT seq, event_id, payload, attempts FROM webhook_outbox AS w "
+# Claims the oldest due event in one statement, so two runs never take the same one: an event is
+# due when its time has come, nobody holds a live claim on it, no earlier event of its order is
+# still pending (the events of one order go out in the order they happened), and the receiver
+# has not said 410 Gone.
+_CLAIM_NEXT = (
+    "UPDATE webhook_outbox SET claim_token = ?, claimed_until = ? WHERE seq = ("
+    "SELECT seq FROM webhook_outbox AS w "
     "WHERE status = 'pending' AND next_attempt_at <= ? "
     "AND (claimed_until IS NULL OR claimed_until <= ?) "
     "AND NOT EXISTS (SELECT 1 FROM webhook_outbox AS e WHERE e.order_id = w.order_id "
     "AND e.status = 'pending' AND e.seq < w.seq) "
-    "ORDER BY seq LIMIT 10"
+    "AND NOT EXISTS (SELECT 1 FROM webhook_gone WHERE url = ?) "
+    "ORDER BY seq LIMIT 1) RETURNING seq, event_id, payload, attempts, claim_token"
 )
 
 _EVENTS = (
@@ -36,22 +40,10 @@ class Outbox:
         row = await self.db.prepare("SELECT at FROM webhook_gone WHERE url = ?").bind(url).first()
         return row is not None
 
-    async def due(self, now: str) -> list[dict[str, Any]]:
-        result = await self.db.prepare(_DUE).bind(now, now).all()
-        return list(result.get("results") or [])
-
-    async def claim(self, seq: int, token: str, until: str, now: str) -> bool:
-        """Takes the event for this run until `until`; False when another run holds it."""
-        result = await (
-            self.db.prepare(
-                "UPDATE webhook_outbox SET claim_token = ?, claimed_until = ? "
-                "WHERE seq = ? AND status = 'pending' "
-                "AND (claimed_until IS NULL OR claimed_until <= ?)"
-            )
-            .bind(token, until, seq, now)
-            .run()
-        )
-        return changes(result) == 1
+    async def claim_next(self, url: str, token: str, until: str, now: str) -> dict[str, Any] | None:
+        """Takes the oldest event due for `url` for this run until `until`, in one round trip;
+        None when nothing is due (or the receiver said 410 Gone)."""
+        return await self.db.prepare(_CLAIM_NEXT).bind(token, until, now, now, url).first()
 
     async def record(
         self, row: dict[str, Any], attempt: dict[str, Any], after: dict[str, Any],

@@ -46,26 +46,20 @@ class Webhooks:
         if not settings.webhook_url or not settings.webhook_secret:
             # Events stay queued (visible to the operator) until both are configured.
             return 0
-        if await self.outbox.gone(settings.webhook_url):
-            return 0
         attempts = 0
         while attempts < limit:
-            row = await self._claim_next()
+            row = await self.outbox.claim_next(
+                settings.webhook_url,
+                self.deps.tokens(12),
+                timestamp(self.deps.clock() + CLAIM_FOR),
+                timestamp(self.deps.clock()),
+            )
             if row is None:
                 break
             attempts += 1
             if await self._attempt(row, settings.webhook_url, settings.webhook_secret):
                 break  # 410: the receiver asked us to stop
         return attempts
-
-    async def _claim_next(self) -> dict[str, Any] | None:
-        now = timestamp(self.deps.clock())
-        until = timestamp(self.deps.clock() + CLAIM_FOR)
-        for candidate in await self.outbox.due(now):
-            token = self.deps.tokens(12)
-            if await self.outbox.claim(int(candidate["seq"]), token, until, now):
-                return {**candidate, "claim_token": token}
-        return None
 
     async def _attempt(self, row: dict[str, Any], url: str, secret: str) -> bool:
         """One delivery; True when the receiver answered 410 Gone."""
