@@ -85,7 +85,7 @@ UNAVAILABLE_STDLIB = {
 # Given by workerd itself (js, pyodide) or added by pywrangler sync (workers: workers-runtime-sdk).
 RUNTIME_MODULES = {"js", "pyodide", "pyodide_js", "_pyodide", "workers"}
 
-CORE_BOUNDARY = "src/orders/ stays plain Python; only src/entry.py touches the runtime"
+CORE_BOUNDARY = "src/orders/ stays plain Python; only the edge adapters (src/entry.py, src/edge_d1.py) touch the runtime"
 NOT_VENDORED = (
     "is not vendored for the edge: "
     "add it to [project].dependencies in pyproject.toml, or keep it out of src/"
@@ -389,7 +389,7 @@ def test_checker_reports_each_problem_with_file_and_line() -> None:
         "src/orders/x.py:2: imports threading, which imports on Pyodide but does not work "
         "(no threads, processes or sockets)",
         "src/orders/x.py:5: imports js: src/orders/ stays plain Python; "
-        "only src/entry.py touches the runtime",
+        "only the edge adapters (src/entry.py, src/edge_d1.py) touch the runtime",
         "src/orders/x.py:6: imports requests, which is not vendored for the edge: "
         "add it to [project].dependencies in pyproject.toml, or keep it out of src/",
         "src/orders/x.py:8: datetime.datetime.now() reads the clock at import time; "
