@@ -85,7 +85,10 @@ UNAVAILABLE_STDLIB = {
 # Given by workerd itself (js, pyodide) or added by pywrangler sync (workers: workers-runtime-sdk).
 RUNTIME_MODULES = {"js", "pyodide", "pyodide_js", "_pyodide", "workers"}
 
-CORE_BOUNDARY = "src/orders/ stays plain Python; only the edge adapters (src/entry.py, src/edge_d1.py) touch the runtime"
+CORE_BOUNDARY = (
+    "src/orders/ stays plain Python; "
+    "only the edge adapters (src/entry.py, src/edge_d1.py) touch the runtime"
+)
 NOT_VENDORED = (
     "is not vendored for the edge: "
     "add it to [project].dependencies in pyproject.toml, or keep it out of src/"
