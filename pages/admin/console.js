@@ -2,17 +2,10 @@
 // webhook log and the numbers. The token stays in this tab's sessionStorage and goes out only in
 // the Authorization header; everything the API says is put on the page with textContent.
 import { call } from "../js/api.js";
+import { explorerUrl } from "../js/explorers.js";
 
 const TOKEN_KEY = "onecash.operator-token";
 const REFRESH_MS = 15_000;
-const EXPLORERS = {
-  btc: "https://mempool.space/tx/",
-  ltc: "https://litecoinspace.org/tx/",
-  eth: "https://etherscan.io/tx/",
-  usdttrc20: "https://tronscan.org/#/transaction/",
-  xrp: "https://livenet.xrpl.org/transactions/",
-  sol: "https://solscan.io/tx/",
-};
 const STALE_MESSAGE =
   "Someone else changed this order after you opened it, so nothing was changed. " +
   "It is reloaded below: check it, then try again.";
@@ -52,10 +45,10 @@ function age(seconds) {
 }
 
 function explorerLink(currency, hash) {
-  const base = EXPLORERS[currency];
+  const url = explorerUrl(currency, hash);
   const link = el("a", { text: hash, cls: "mono" });
-  if (base) {
-    link.href = base + encodeURIComponent(hash);
+  if (url) {
+    link.href = url;
     link.target = "_blank";
     link.rel = "noopener noreferrer";
   }

@@ -1,5 +1,6 @@
 // Turns an order (GET /api/order/{id}, docs/api.md) into the payment page's text: headline,
 // status line, step timeline, outcome and history. Everything from the server goes in as text.
+import { explorerUrl } from "./explorers.js";
 
 const STEPS = ["awaiting_payment", "confirming", "paid", "completed"];
 
@@ -188,6 +189,9 @@ function renderOutcome(order, copy) {
   const hash = order.status === "completed" ? order.payout?.tx_hash : null;
   $("payout-block").hidden = !hash;
   $("payout-hash").textContent = hash ?? "";
+  const url = hash ? explorerUrl(order.to?.currency, hash) : null;
+  if (url) $("payout-link").href = url;
+  else $("payout-link").removeAttribute("href");
   $("outcome-new").hidden = !copy.again;
 }
 

@@ -13,6 +13,12 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 PAYOUT_HASH = "9f2c" * 16
+# pages/js/explorers.js, by the currency paid out.
+EXPLORERS = {
+    "btc": "https://mempool.space/tx/",
+    "eth": "https://etherscan.io/tx/",
+    "usdttrc20": "https://tronscan.org/#/transaction/",
+}
 QR_PATH_OF = """async (text) => {
   const { qrSvg } = await import("/js/qr.js");
   return qrSvg(text, "check").querySelector("path").getAttribute("d");
@@ -69,6 +75,10 @@ def test_an_exchange_from_the_form_to_the_payout(page, host, fill_form, screensh
 
     host.operator_update(order_id, status="completed", payout_tx_hash=PAYOUT_HASH)
     expect(page.locator("#payout-hash")).to_have_text(PAYOUT_HASH)
+    explorer = EXPLORERS[order["to"]["currency"]]
+    expect(page.get_by_role("link", name=PAYOUT_HASH)).to_have_attribute(
+        "href", explorer + PAYOUT_HASH
+    )
     expect(page.locator("#headline")).to_have_text("Exchange completed")
     for name in ("awaiting_payment", "confirming", "paid", "completed"):
         expect(step(page, name)).to_have_class("done")
