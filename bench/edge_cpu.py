@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any, Protocol
 
-from orders.processors import nowpayments_ipn as ipn_signature
+from orders.processors import nowpayments_ipn
 from tests.support.inprocess import (
     ADMIN_TOKEN,
     NOWPAYMENTS_ENV,
@@ -126,7 +126,7 @@ def endpoints() -> dict[str, Setup]:
     async def ipn(t: Target) -> Timed:
         order = await created(t)
         t.payments[order["payment"]["id"]].update(payment_status="finished", actually_paid=0.01)
-        raw, signature = ipn_signature.signed_body({
+        raw, signature = nowpayments_ipn.signed_body({
             "payment_id": int(order["payment"]["id"]), "order_id": order["id"],
             "payment_status": "finished", "actually_paid": Decimal("0.01"),
         }, SECRET)  # fmt: skip

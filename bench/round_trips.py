@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from devhost import d1
-from orders.processors import nowpayments_ipn as ipn_signature
+from orders.processors import nowpayments_ipn
 from tests.support.inprocess import (
     NOWPAYMENTS_ENV,
     SECRET,
@@ -67,7 +67,7 @@ def endpoints() -> dict[str, Callable[[Harness], Awaitable[Call]]]:
 
     async def ipn(h: Harness) -> Call:
         order = await prepared(h, "finished")
-        raw, signature = ipn_signature.signed_body({
+        raw, signature = nowpayments_ipn.signed_body({
             "payment_id": int(order["payment"]["id"]), "order_id": order["id"],
             "payment_status": "finished", "actually_paid": Decimal("0.01"),
         }, SECRET)  # fmt: skip

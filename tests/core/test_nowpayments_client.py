@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from orders.ports import OutboundRequest, OutboundResponse, SendError
-from orders.processors import nowpayments_ipn as ipn_signature
+from orders.processors import nowpayments_ipn
 from tests.core.conftest import MakeHarness
 from tests.support.inprocess import CURRENCIES as NOWPAYMENTS_CURRENCIES
 from tests.support.inprocess import KEY, SECRET, Harness, order_body
@@ -104,7 +104,7 @@ async def test_an_order_carries_the_processors_payment(nowpayments: MakeHarness)
 
 async def test_callbacks_are_refused_when_no_ipn_secret_is_set(make_harness: MakeHarness) -> None:
     harness = make_harness(PROCESSOR="nowpayments", NOWPAYMENTS_API_KEY=KEY)
-    body, signature = ipn_signature.signed_body({"payment_id": 1, "payment_status": "finished"},
+    body, signature = nowpayments_ipn.signed_body({"payment_id": 1, "payment_status": "finished"},
                                                 "anything")  # fmt: skip
     reply = await harness.call("POST", "/api/ipn/nowpayments", raw=body,
                                headers={"x-nowpayments-sig": signature})  # fmt: skip
@@ -116,7 +116,7 @@ async def test_a_callback_for_an_unknown_payment_is_acknowledged_and_ignored(
 ) -> None:
     harness = nowpayments()
     harness.outbound.answer = answers(ok({"message": "not found"}, 404))
-    body, signature = ipn_signature.signed_body(
+    body, signature = nowpayments_ipn.signed_body(
         {"payment_id": 999, "payment_status": "finished", "actually_paid": Decimal("0.00001")},
         SECRET,
     )

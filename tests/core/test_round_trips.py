@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from devhost import d1
 from orders.ports import OutboundRequest, OutboundResponse
-from orders.processors import nowpayments_ipn as ipn_signature
+from orders.processors import nowpayments_ipn
 from tests.core.conftest import MakeHarness
 from tests.support.inprocess import (
     NOWPAYMENTS_ENV,
@@ -23,7 +23,7 @@ def on_nowpayments(make_harness: MakeHarness) -> Harness:
 
 
 def signed(payload: dict[str, object]) -> tuple[bytes, dict[str, str]]:
-    body, signature = ipn_signature.signed_body(payload, SECRET)
+    body, signature = nowpayments_ipn.signed_body(payload, SECRET)
     return body, {"x-nowpayments-sig": signature, "Content-Type": "application/json"}
 
 

@@ -17,7 +17,7 @@ from orders.domain.order import Order, timestamp
 from orders.domain.settlement import STATUS_MAP, expiry, settle
 from orders.errors import FieldError, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from orders.ports import Deps, Statement
-from orders.processors import nowpayments_ipn as ipn_signature
+from orders.processors import nowpayments_ipn
 from orders.processors.base import Payment, Processor, ProcessorError
 from orders.processors.sandbox import SandboxProcessor
 from orders.storage.orders import OrderStore
@@ -52,7 +52,7 @@ class Payments:
                 "IPN refused: NOWPAYMENTS_IPN_SECRET is not set, callbacks cannot be verified"
             )
             raise Unauthorized("Callbacks are disabled: no IPN secret is configured.")
-        if not ipn_signature.verify(raw, signature, secret):
+        if not nowpayments_ipn.verify(raw, signature, secret):
             raise Unauthorized("Missing or invalid callback signature.")
         body = parse_json(raw)
         if not isinstance(body, dict):
@@ -135,7 +135,7 @@ class Payments:
             raise NotFound("No order with this id.")
         after = None
         if callback:
-            raw, signature = ipn_signature.signed_body(
+            raw, signature = nowpayments_ipn.signed_body(
                 _ipn_payload(paid), self.deps.settings.ipn_secret or ""
             )
             _, after = await self.receive(raw, signature)

@@ -16,7 +16,7 @@ import pytest
 from edge_runtime import CLIENT_IP, Edge, Sent, js_object, nowpayments, standins
 from standardwebhooks.webhooks import Webhook
 
-from orders.processors import nowpayments_ipn as ipn_signature
+from orders.processors import nowpayments_ipn
 from tests.support.inprocess import ADMIN_TOKEN, NOWPAYMENTS_ENV, SECRET, order_body
 
 WEBHOOK_URL = "https://hook.eu1.make.com/onecash-edge-tier"
@@ -180,7 +180,7 @@ async def test_a_signed_callback_moves_the_order_after_asking_the_processor(make
     payments = nowpayments(edge)
     order = await created(edge)
     payments[order["payment"]["id"]].update(payment_status="finished", actually_paid=0.01)
-    raw, signature = ipn_signature.signed_body(
+    raw, signature = nowpayments_ipn.signed_body(
         {
             "payment_id": int(order["payment"]["id"]),
             "order_id": order["id"],
