@@ -4,12 +4,17 @@ pointing the site at the local API instead of https://api.onncx.com."""
 from __future__ import annotations
 
 import fnmatch
+import json
 import mimetypes
+from collections.abc import Mapping
 from pathlib import Path
 
 from aiohttp import web
 
 PRODUCTION_API = "https://api.onncx.com"
+# What pages/env.js holds besides the API base and the sandbox flag: the local host takes each
+# from its environment or .dev.vars, like the Worker's vars, and serves it in /env.js.
+SITE_VARS = ("SUPPORT_EMAIL", "SUPPORT_URL", "OPERATOR_NAME", "OPERATOR_JURISDICTION")
 
 
 def parse_headers_file(text: str) -> list[tuple[str, dict[str, str]]]:
@@ -26,7 +31,19 @@ def parse_headers_file(text: str) -> list[tuple[str, dict[str, str]]]:
     return rules
 
 
-def site(pages_dir: Path, api_base: str, sandbox: bool) -> web.Application:
+def env_js(api_base: str, sandbox: bool, env: Mapping[str, str]) -> str:
+    """The generated /env.js; values as JSON strings, which are JavaScript string literals."""
+    lines = [
+        f"export const API_BASE = {json.dumps(api_base)};",
+        f"export const SANDBOX = {'true' if sandbox else 'false'};",
+        *(f"export const {name} = {json.dumps(env.get(name, '').strip())};" for name in SITE_VARS),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def site(
+    pages_dir: Path, api_base: str, sandbox: bool, env: Mapping[str, str] | None = None
+) -> web.Application:
     headers_file = pages_dir / "_headers"
 
     def headers_for(path: str) -> dict[str, str]:
@@ -40,12 +57,10 @@ def site(pages_dir: Path, api_base: str, sandbox: bool) -> web.Application:
     async def serve(request: web.Request) -> web.StreamResponse:
         path = request.path
         if path == "/env.js":
-            body = (
-                f"export const API_BASE = {api_base!r};\n"
-                f"export const SANDBOX = {'true' if sandbox else 'false'};\n"
-            )
             return web.Response(
-                text=body, content_type="text/javascript", headers=headers_for(path)
+                text=env_js(api_base, sandbox, env or {}),
+                content_type="text/javascript",
+                headers=headers_for(path),
             )
         relative = path.lstrip("/") or "index.html"
         if "\x00" in relative:

@@ -126,7 +126,8 @@ async def serve(root: Path) -> None:
     runners = [
         web.AppRunner(api(app, host, clock), access_log=None),
         web.AppRunner(
-            pages.site(host.pages_dir, api_base, app.deps.settings.sandbox), access_log=None
+            pages.site(host.pages_dir, api_base, app.deps.settings.sandbox, host.env),
+            access_log=None,
         ),
     ]
     for runner in runners:

@@ -1,4 +1,11 @@
-// Where the API lives. Production values; the local host serves its own /env.js in place of
-// this file (its local API base, and SANDBOX = true when PROCESSOR=sandbox).
+// The site's configuration. Production values; the local host serves its own /env.js in place of
+// this file (its local API base, SANDBOX = true when PROCESSOR=sandbox, and the SUPPORT_* and
+// OPERATOR_* values from its environment or .dev.vars). Empty: that link or name is left out.
 export const API_BASE = "https://api.onncx.com";
 export const SANDBOX = false;
+// Where customers with a problem order go: shown with the order id filled in.
+export const SUPPORT_EMAIL = "";
+export const SUPPORT_URL = "";
+// Who runs this exchange and under which law: shown on the terms page.
+export const OPERATOR_NAME = "";
+export const OPERATOR_JURISDICTION = "";

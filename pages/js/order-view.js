@@ -1,6 +1,7 @@
 // Turns an order (GET /api/order/{id}, docs/api.md) into the payment page's text: headline,
 // status line, step timeline, outcome and history. Everything from the server goes in as text.
 import { explorerUrl } from "./explorers.js";
+import { showSupport } from "./support.js";
 
 const STEPS = ["awaiting_payment", "confirming", "paid", "completed"];
 
@@ -15,6 +16,9 @@ const STATUS_NAMES = {
   refunded: "Refunded",
   cancelled: "Cancelled",
 };
+
+// Where the customer may need a person: the outcome box carries the support links.
+const PROBLEMS = new Set(["partially_paid", "expired", "failed", "refunded", "cancelled", "action_required"]);
 
 const SOURCES = {
   api: "order created",
@@ -166,6 +170,7 @@ function renderDetails(order) {
   setRow("d-email", order.email);
   $("d-created").textContent = formatTime(order.created_at);
   $("order-id").textContent = order.id;
+  showSupport($("help-support"), order.id);
 }
 
 function renderPay(order) {
@@ -193,6 +198,8 @@ function renderOutcome(order, copy) {
   if (url) $("payout-link").href = url;
   else $("payout-link").removeAttribute("href");
   $("outcome-new").hidden = !copy.again;
+  if (PROBLEMS.has(order.status)) showSupport($("outcome-support"), order.id);
+  else $("outcome-support").hidden = true;
 }
 
 /** Renders the whole order; returns the status line so the caller can tell when it changed. */

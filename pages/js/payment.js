@@ -7,6 +7,7 @@ import { SANDBOX } from "../env.js";
 import { FINAL_STATUSES, nextPollDelay } from "./polling.js";
 import { renderOrder } from "./order-view.js";
 import { qrSvg } from "./qr.js";
+import { showSupport } from "./support.js";
 
 const $ = (id) => document.getElementById(id);
 const ORDER_ID = /^ord_[A-Za-z0-9_-]{8,128}$/;
@@ -21,6 +22,10 @@ let qrText = null;
 
 function show(section) {
   for (const id of ["loading", "not-found", "load-error", "order"]) $(id).hidden = id !== section;
+  // An id that is not one of ours stays out of the support links.
+  const known = ORDER_ID.test(orderId) ? orderId : null;
+  if (section === "not-found") showSupport($("not-found-support"), known);
+  if (section === "load-error") showSupport($("load-error-support"), known);
 }
 
 // ---- polling ------------------------------------------------------------------------------

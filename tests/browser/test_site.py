@@ -62,7 +62,7 @@ def test_every_page_fits_a_320_pixel_phone(new_context, host):
 
 def test_no_page_logs_an_error_or_breaks_its_policy(page, host, watch):
     order = host.create_order()
-    for path in ("/", "/index.html", f"/payment.html?id={order['id']}", "/404.html"):
+    for path in ("/", "/index.html", f"/payment.html?id={order['id']}", "/terms.html", "/404.html"):
         page.goto(host.site + path)
         page.wait_for_load_state("networkidle")
     for scheme in ("dark", "light"):
