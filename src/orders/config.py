@@ -23,7 +23,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     allowed_origins: tuple[str, ...] = ()
-    fee_percent: Decimal = Decimal("0.5")
+    fee_percent: Decimal = Decimal("2")  # docs/fees.md
     payment_window_minutes: int = 60
     processor: str = "sandbox"
     supported_currencies: tuple[str, ...] = DEFAULT_CURRENCIES
@@ -99,7 +99,7 @@ class Settings:
         processor = text("PROCESSOR", "sandbox").lower()
         if processor not in ("sandbox", "nowpayments"):
             raise ConfigError(f"PROCESSOR must be 'sandbox' or 'nowpayments', got {processor!r}")
-        fee_text = text("FEE_PERCENT", "0.5")
+        fee_text = text("FEE_PERCENT", "2")
         try:
             fee = Decimal(fee_text)
         except InvalidOperation:

@@ -31,6 +31,10 @@ def test_the_form_shows_the_api_quote_and_the_minimum(page, host, fill_form):
     expect(page.locator("#quote-fee")).to_have_text(f"{quote['fee_percent']} %")
     expect(page.locator("#quote-min")).to_have_text(f"{quote['min_amount']} BTC")
     expect(page.locator("#quote-expiry")).to_contain_text("Quote refreshes in")
+    # No invented network fee figure: who pays which one, before the customer commits.
+    network = page.get_by_role("definition").filter(has_text="Our payout's fee")
+    expect(network).to_contain_text("what you see is what arrives")
+    expect(network).to_contain_text("Your wallet adds its own fee")
 
 
 def test_an_amount_below_the_minimum_says_so_instead_of_quoting(page, host):
