@@ -22,15 +22,13 @@ import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
 from typing import Any, Protocol
 
-from orders.processors import nowpayments_ipn
 from tests.support.inprocess import (
     ADMIN_TOKEN,
     NOWPAYMENTS_ENV,
-    SECRET,
     Harness,
+    finished_callback,
     nowpayments_harness,
     order_body,
 )
@@ -126,11 +124,7 @@ def endpoints() -> dict[str, Setup]:
     async def ipn(t: Target) -> Timed:
         order = await created(t)
         t.payments[order["payment"]["id"]].update(payment_status="finished", actually_paid=0.01)
-        raw, signature = nowpayments_ipn.signed_body({
-            "payment_id": int(order["payment"]["id"]), "order_id": order["id"],
-            "payment_status": "finished", "actually_paid": Decimal("0.01"),
-        }, SECRET)  # fmt: skip
-        headers = {"x-nowpayments-sig": signature}
+        raw, headers = finished_callback(order)
         return lambda t: t.timed("POST", "/api/ipn/nowpayments", raw=raw, headers=headers)
 
     return {

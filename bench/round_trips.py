@@ -13,16 +13,14 @@ import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from decimal import Decimal
 from typing import Any
 
 from devhost import d1
-from orders.processors import nowpayments_ipn
 from tests.support.inprocess import (
     NOWPAYMENTS_ENV,
-    SECRET,
     Harness,
     Reply,
+    finished_callback,
     nowpayments_harness,
     order_body,
 )
@@ -67,11 +65,7 @@ def endpoints() -> dict[str, Callable[[Harness], Awaitable[Call]]]:
 
     async def ipn(h: Harness) -> Call:
         order = await prepared(h, "finished")
-        raw, signature = nowpayments_ipn.signed_body({
-            "payment_id": int(order["payment"]["id"]), "order_id": order["id"],
-            "payment_status": "finished", "actually_paid": Decimal("0.01"),
-        }, SECRET)  # fmt: skip
-        headers = {"x-nowpayments-sig": signature}
+        raw, headers = finished_callback(order)
         return lambda h: h.call("POST", "/api/ipn/nowpayments", raw=raw, headers=headers)
 
     async def floor(h: Harness) -> Call:

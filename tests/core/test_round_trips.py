@@ -3,16 +3,13 @@ primary, so each endpoint's count is pinned here (a `first`, `all`, `run` or `ba
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from devhost import d1
 from orders.ports import OutboundRequest, OutboundResponse
-from orders.processors import nowpayments_ipn
 from tests.core.conftest import MakeHarness
 from tests.support.inprocess import (
     NOWPAYMENTS_ENV,
-    SECRET,
     Harness,
+    finished_callback,
     nowpayments_harness,
     order_body,
 )
@@ -20,11 +17,6 @@ from tests.support.inprocess import (
 
 def on_nowpayments(make_harness: MakeHarness) -> Harness:
     return nowpayments_harness(make_harness(**NOWPAYMENTS_ENV))
-
-
-def signed(payload: dict[str, object]) -> tuple[bytes, dict[str, str]]:
-    body, signature = nowpayments_ipn.signed_body(payload, SECRET)
-    return body, {"x-nowpayments-sig": signature, "Content-Type": "application/json"}
 
 
 async def test_reads_polls_and_creates_take_one_round_trip(make_harness: MakeHarness) -> None:
@@ -66,10 +58,7 @@ async def test_a_callback_takes_three_and_its_repeat_one(make_harness: MakeHarne
     order = (await harness.call("POST", "/api/order", order_body())).json
     payment = harness.payments[order["payment"]["id"]]
     payment.update(payment_status="finished", actually_paid=0.01)
-    body, headers = signed({
-        "payment_id": int(order["payment"]["id"]), "order_id": order["id"],
-        "payment_status": "finished", "actually_paid": Decimal("0.01"),
-    })  # fmt: skip
+    body, headers = finished_callback(order)
 
     callback = await harness.call("POST", "/api/ipn/nowpayments", raw=body, headers=headers)
     repeat = await harness.call("POST", "/api/ipn/nowpayments", raw=body, headers=headers)

@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from devhost import d1
@@ -18,6 +19,7 @@ from orders.api.app import App
 from orders.api.http import Headers, Request, Response
 from orders.config import Settings
 from orders.ports import Deps, OutboundRequest, OutboundResponse, SendError
+from orders.processors import nowpayments_ipn
 
 ADMIN_TOKEN = "test-admin-token"
 BTC_ADDRESS = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
@@ -194,6 +196,16 @@ def nowpayments_harness(harness: Harness) -> Harness:
 
     harness.outbound.answer = answer
     return harness
+
+
+def finished_callback(order: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    """NOWPayments' signed callback saying `order`'s payment finished, paid in full (0.01, as
+    `order_body` asks), and the headers it comes with."""
+    raw, signature = nowpayments_ipn.signed_body({
+        "payment_id": int(order["payment"]["id"]), "order_id": order["id"],
+        "payment_status": "finished", "actually_paid": Decimal("0.01"),
+    }, SECRET)  # fmt: skip
+    return raw, {"x-nowpayments-sig": signature, "Content-Type": "application/json"}
 
 
 def _ok(data: object, status: int = 200) -> OutboundResponse:
