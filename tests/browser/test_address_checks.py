@@ -4,19 +4,13 @@ the browser's crypto.subtle, and every vector gets the API's verdict, word for w
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
 import pytest
 
-from orders.domain.addresses import UnsupportedCurrency, check_address, check_extra_id
+from orders.domain.addresses import check_address, check_extra_id
+from tests.support.address_vectors import VECTORS, python_verdict
 
 pytestmark = pytest.mark.browser
 
-VECTORS: dict[str, Any] = json.loads(
-    (Path(__file__).resolve().parents[1] / "fixtures" / "addresses.json").read_text("utf-8")
-)
 JUDGE_ALL = """async ({ addresses, extraIds }) => {
   const { checkAddress, checkExtraId, UnsupportedCurrency } = await import("/js/addresses.js");
   const judge = async (check, currency, value) => {
@@ -33,14 +27,6 @@ JUDGE_ALL = """async ({ addresses, extraIds }) => {
     extraIds: await Promise.all(extraIds.map(([c, t]) => judge(checkExtraId, c, t))),
   };
 }"""
-
-
-def python_verdict(check: Any, currency: str, value: str) -> list[str]:
-    try:
-        verdict = check(currency, value)
-    except UnsupportedCurrency:
-        return ["unsupported", ""]
-    return [verdict.status, verdict.message]
 
 
 def test_the_browser_gives_every_vector_the_apis_verdict(page, host):

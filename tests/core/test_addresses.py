@@ -8,10 +8,7 @@ accounts, and well-known addresses of each chain with a one-character typo of ea
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -26,10 +23,8 @@ from orders.domain.addresses import (
 )
 from orders.domain.addresses.checks import CHECKSUM, eip55
 from orders.domain.addresses.keccak import keccak256
+from tests.support.address_vectors import VECTORS
 
-VECTORS: dict[str, Any] = json.loads(
-    (Path(__file__).resolve().parents[1] / "fixtures" / "addresses.json").read_text("utf-8")
-)
 ADDRESSES: list[dict[str, str]] = VECTORS["addresses"]
 EXTRA_IDS: list[dict[str, str]] = VECTORS["extra_ids"]
 ALPHABETS = {"bitcoin": base58.BITCOIN_ALPHABET, "ripple": base58.RIPPLE_ALPHABET}

@@ -12,23 +12,20 @@ import json
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from orders.domain.addresses import (
-    AddressVerdict,
-    UnsupportedCurrency,
     bech32,
     check_address,
     check_extra_id,
 )
 from orders.domain.addresses.keccak import keccak256
+from tests.support.address_vectors import VECTORS, python_verdict
 
 ROOT = Path(__file__).resolve().parents[2]
-VECTORS: dict[str, Any] = json.loads((ROOT / "tests/fixtures/addresses.json").read_text("utf-8"))
 HARNESS = "tests/core/addresses.mjs"
 # Keccak-256 absorbs 136 bytes at a time: every length up to past one block, and around two.
 MESSAGES = [bytes((i * 7 + n) % 256 for i in range(n)) for n in [*range(140), 271, 272, 273, 1000]]
@@ -94,17 +91,6 @@ def node_answers() -> dict[str, Any]:
     answers: dict[str, Any] = json.loads(ask_node(json.dumps(request)))
     answers["mutations"] = answers["addresses"][len(VECTORS["addresses"]) :]
     return answers
-
-
-Check = Callable[[str, str], AddressVerdict]
-
-
-def python_verdict(check: Check, currency: str, value: str) -> list[str]:
-    try:
-        verdict = check(currency, value)
-    except UnsupportedCurrency:
-        return ["unsupported", ""]
-    return [verdict.status, verdict.message]
 
 
 @pytest.mark.parametrize("index", range(len(VECTORS["addresses"])))
