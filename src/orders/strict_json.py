@@ -1,5 +1,6 @@
-"""JSON from untrusted bytes: strict (no NaN, no 4,300-digit integers, no deep nesting),
-fractions as `Decimal`, and `InvalidJson` saying why for anything else, whatever the bytes."""
+"""JSON in and out. In, from untrusted bytes: strict (no NaN, no 4,300-digit integers, no deep
+nesting), fractions as `Decimal`, and `InvalidJson` saying why for anything else, whatever the
+bytes. Out, as the API writes it: compact, with non-ASCII text left as it is."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ from typing import Any
 from orders.errors import InvalidJson
 
 MAX_JSON_DEPTH = 32
+
+
+def dumps(data: Any) -> str:
+    """JSON as every answer, stored replay and webhook body of the API is written."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def parse_json(raw: bytes) -> Any:

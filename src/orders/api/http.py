@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from orders import strict_json
 from orders.errors import ApiError, ServiceUnavailable
 from orders.strict_json import parse_json
 
@@ -71,7 +71,7 @@ class Response:
 def json_response(
     data: Any, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> Response:
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = strict_json.dumps(data).encode("utf-8")
     return Response(status, body, {"Content-Type": JSON_TYPE, **(headers or {})})
 
 

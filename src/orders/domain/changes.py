@@ -4,11 +4,11 @@ the webhook event that tells the operator. Pure: the time and the tokens come in
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from orders import strict_json
 from orders.domain import money, text
 from orders.domain.exchange import check_note, check_tx_hash
 from orders.domain.lifecycle import Source, Status, allowed_next, can_move
@@ -99,7 +99,7 @@ def webhook_event(
         "created_at": created_at,
         "data": {"order": order.operator()},
     }
-    payload = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    payload = strict_json.dumps(body)
     return WebhookEvent(event_id, order.id, event_type, payload, created_at)
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from orders import strict_json
 from orders.domain.currencies import payment_uri
 from orders.domain.lifecycle import Status
 
@@ -31,10 +32,6 @@ class Event:
     note: str | None = None
     from_status: str | None = None
     actor: str | None = None
-
-    def public_json(self) -> str:
-        """`public()` as the API writes it: compact UTF-8 JSON."""
-        return json.dumps(self.public(), ensure_ascii=False, separators=(",", ":"))
 
     def public(self) -> dict[str, Any]:
         return {"status": self.to_status, "at": self.at, "source": self.source, "note": self.note}
@@ -123,7 +120,7 @@ class Order:
 
     def public_json(self) -> str:
         """`public()` as the API writes it: compact UTF-8 JSON."""
-        return json.dumps(self.public(), ensure_ascii=False, separators=(",", ":"))
+        return strict_json.dumps(self.public())
 
     def public(self) -> dict[str, Any]:
         """The order as docs/api.md shows it; the email is masked in every public response."""

@@ -3,6 +3,7 @@ operator's view of it all. Every SQL statement about webhooks lives here."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from orders.ports import Database, Statement, changes
@@ -80,10 +81,10 @@ class Outbox:
             .bind(status, limit)
             .all()
         )
-        return list(result.get("results") or [])
+        return [event_of(row) for row in result.get("results") or []]
 
     def of_order(self, order_id: str) -> Statement:
-        """The events of one order, in order, each with its attempt log."""
+        """The events of one order, in order, each with its attempt log (rows for `event_of`)."""
         return self.db.prepare(f"{_EVENTS} WHERE order_id = ? ORDER BY seq").bind(order_id)
 
     def counts(self) -> Statement:
@@ -109,3 +110,8 @@ class Outbox:
             ).bind(url or "", event_id),
         ])  # fmt: skip
         return changes(results[0]) == 1
+
+
+def event_of(row: dict[str, Any]) -> dict[str, Any]:
+    """An outbox row as the operator sees it: its attempt log, which crosses as JSON, as a list."""
+    return {**row, "attempt_log": json.loads(row["attempt_log"] or "[]")}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
 from datetime import timedelta
@@ -20,7 +19,7 @@ from orders.domain.search import Cursor, OrderFilter, parse_filter, parse_page
 from orders.errors import NotFound
 from orders.ports import Deps
 from orders.storage.orders import OperatorQueries, order_from_row
-from orders.storage.outbox import Outbox
+from orders.storage.outbox import Outbox, event_of
 
 EXPORT_PAGE = 1000
 QUEUE_LIMIT = 500
@@ -56,9 +55,8 @@ class BackOffice:
         if not found:
             raise NotFound("No order with this id.")
         order = order_from_row(found[0])
-        for event in events:
-            event["attempt_log"] = json.loads(event["attempt_log"] or "[]")
-        return {"order": order.operator(), "etag": order.etag, "webhooks": events}
+        webhooks = [event_of(row) for row in events]
+        return {"order": order.operator(), "etag": order.etag, "webhooks": webhooks}
 
     async def queue(self) -> dict[str, Any]:
         """What waits on the operator now, the longest waiting first, with ages in seconds; the

@@ -7,7 +7,6 @@ order they happened; a claim keeps two overlapping runs from sending one event a
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from datetime import timedelta
@@ -123,8 +122,6 @@ class Webhooks:
         if status not in STATUSES:
             raise ValidationFailed([FieldError("status", "must be pending, delivered or dead")])
         events = await self.outbox.events(status)
-        for event in events:
-            event["attempt_log"] = json.loads(event["attempt_log"] or "[]")
         url = self.deps.settings.webhook_url
         return {
             "status": status,
