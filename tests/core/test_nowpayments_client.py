@@ -12,7 +12,7 @@ from orders.ports import OutboundRequest, OutboundResponse, SendError
 from orders.processors import nowpayments_ipn
 from tests.core.conftest import MakeHarness
 from tests.support.inprocess import CURRENCIES as NOWPAYMENTS_CURRENCIES
-from tests.support.inprocess import KEY, SECRET, Harness, order_body
+from tests.support.inprocess import KEY, SECRET, Harness, ok, order_body
 
 
 @pytest.fixture
@@ -36,10 +36,6 @@ def answers(*replies: OutboundResponse | Exception):
         return reply
 
     return answer
-
-
-def ok(data: object, status: int = 200) -> OutboundResponse:
-    return OutboundResponse(status, json.dumps(data).encode())
 
 
 CURRENCIES = ok(NOWPAYMENTS_CURRENCIES)

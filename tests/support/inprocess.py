@@ -179,11 +179,11 @@ def nowpayments_harness(harness: Harness) -> Harness:
     async def answer(request: OutboundRequest) -> OutboundResponse:
         path = request.url.split("/v1", 1)[1].split("?")[0]
         if path == "/full-currencies":
-            return _ok(CURRENCIES)
+            return ok(CURRENCIES)
         if path == "/min-amount":
-            return _ok({"min_amount": 0.0001 if "currency_from=btc" in request.url else 5})
+            return ok({"min_amount": 0.0001 if "currency_from=btc" in request.url else 5})
         if path == "/estimate":
-            return _ok({"estimated_amount": 951.5})
+            return ok({"estimated_amount": 951.5})
         if path == "/payment" and request.method == "POST":
             payment_id = str(5745459419 + len(harness.payments))
             harness.payments[payment_id] = {
@@ -191,8 +191,8 @@ def nowpayments_harness(harness: Harness) -> Harness:
                 "pay_address": "bc1qdepositaddressxxxxxxxxxxxxxxxxxxxxxxx", "pay_currency": "btc",
                 "actually_paid": 0, "order_id": json.loads(request.body or b"{}")["order_id"],
             }  # fmt: skip
-            return _ok(harness.payments[payment_id], 201)
-        return _ok(harness.payments[path.removeprefix("/payment/")])
+            return ok(harness.payments[payment_id], 201)
+        return ok(harness.payments[path.removeprefix("/payment/")])
 
     harness.outbound.answer = answer
     return harness
@@ -208,5 +208,6 @@ def finished_callback(order: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
     return raw, {"x-nowpayments-sig": signature, "Content-Type": "application/json"}
 
 
-def _ok(data: object, status: int = 200) -> OutboundResponse:
+def ok(data: object, status: int = 200) -> OutboundResponse:
+    """A processor's JSON answer."""
     return OutboundResponse(status, json.dumps(data).encode())
