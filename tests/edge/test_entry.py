@@ -192,6 +192,7 @@ class Limiter:
 
 
 MakeEnv = Callable[..., types.SimpleNamespace]
+EDGE_MODULES = ("entry", "edge_http")  # imported against the SDK: fresh for each fake
 
 
 # --- fixtures ------------------------------------------------------------------------------------
@@ -212,11 +213,14 @@ def fake_sdk(network: Network) -> types.ModuleType:
 
 @pytest.fixture
 def entry(network: Network, monkeypatch: pytest.MonkeyPatch) -> Iterator[types.ModuleType]:
-    """src/entry.py, freshly imported against the fake SDK."""
+    """src/entry.py (and edge_http.py, which takes the SDK's fetch), freshly imported against
+    the fake SDK."""
     monkeypatch.setitem(sys.modules, "workers", fake_sdk(network))
-    sys.modules.pop("entry", None)
+    for name in EDGE_MODULES:
+        sys.modules.pop(name, None)
     yield importlib.import_module("entry")
-    sys.modules.pop("entry", None)
+    for name in EDGE_MODULES:
+        sys.modules.pop(name, None)
 
 
 @pytest.fixture
@@ -561,7 +565,7 @@ def test_importing_entry_reads_no_env_clock_or_randomness(
     monkeypatch.setitem(sys.modules, "workers", fake_sdk(network))
     # Import entry and the whole core afresh, then put the modules the other tests use back.
     before = set(sys.modules)
-    for name in [n for n in before if n == "entry" or n.split(".")[0] == "orders"]:
+    for name in [n for n in before if n in EDGE_MODULES or n.split(".")[0] == "orders"]:
         monkeypatch.delitem(sys.modules, name)
     try:
         module = importlib.import_module("entry")

@@ -5,7 +5,7 @@ code that breaks only on Pyodide inside workerd. The checks read the source with
 
 - no import of a standard module that Python Workers removed or cannot run, nor of a third-party
   package that `pywrangler sync` does not vendor (only `[project].dependencies` and what they need);
-- `src/orders/` never imports the runtime (`js`, `pyodide`, `workers`): only `src/entry.py` may;
+- `src/orders/` never imports the runtime (`js`, `pyodide`, `workers`): only the edge adapters may;
 - no clock, randomness or environment read at import time: the edge runs module top level once at
   deploy to take a memory snapshot, and the deploy fails (randomness) or freezes the value (clock).
 
@@ -87,7 +87,7 @@ RUNTIME_MODULES = {"js", "pyodide", "pyodide_js", "_pyodide", "workers"}
 
 CORE_BOUNDARY = (
     "src/orders/ stays plain Python; "
-    "only the edge adapters (src/entry.py, src/edge_d1.py) touch the runtime"
+    "only the edge adapters (src/entry.py, edge_http.py, edge_d1.py) touch the runtime"
 )
 NOT_VENDORED = (
     "is not vendored for the edge: "
@@ -392,7 +392,7 @@ def test_checker_reports_each_problem_with_file_and_line() -> None:
         "src/orders/x.py:2: imports threading, which imports on Pyodide but does not work "
         "(no threads, processes or sockets)",
         "src/orders/x.py:5: imports js: src/orders/ stays plain Python; "
-        "only the edge adapters (src/entry.py, src/edge_d1.py) touch the runtime",
+        "only the edge adapters (src/entry.py, edge_http.py, edge_d1.py) touch the runtime",
         "src/orders/x.py:6: imports requests, which is not vendored for the edge: "
         "add it to [project].dependencies in pyproject.toml, or keep it out of src/",
         "src/orders/x.py:8: datetime.datetime.now() reads the clock at import time; "

@@ -58,7 +58,9 @@ def test_entry_imports_with_the_clock_and_entropy_forbidden(
     monkeypatch.setattr(dt, "datetime", FrozenDatetime)
     # The Worker's own modules afresh; pydantic and the SDK are loaded already, as the platform
     # loads them (with its own allowances) before the Worker's top level runs.
-    for name in [n for n in sys.modules if n == "entry" or n.split(".")[0] == "orders"]:
+    for name in [
+        n for n in sys.modules if n in ("entry", "edge_http") or n.split(".")[0] == "orders"
+    ]:
         monkeypatch.delitem(sys.modules, name)
     before = set(sys.modules)
     try:
