@@ -9,8 +9,9 @@
 CREATE TABLE IF NOT EXISTS orders (
     id               TEXT PRIMARY KEY,
     status           TEXT NOT NULL CHECK (status IN (
-                         'awaiting_payment', 'confirming', 'partially_paid', 'paid', 'completed',
-                         'expired', 'failed', 'refunded', 'cancelled')),
+                         'awaiting_payment', 'confirming', 'partially_paid', 'action_required',
+                         'paid', 'completed', 'expired', 'failed', 'refunding', 'refunded',
+                         'cancelled')),
     version          INTEGER NOT NULL DEFAULT 1 CHECK (version >= 1),
     created_at       TEXT NOT NULL,
     updated_at       TEXT NOT NULL,
@@ -50,6 +51,16 @@ CREATE TABLE IF NOT EXISTS orders (
     -- The `order.payout_overdue` event sent for this order, once, when a paid order waited
     -- longer than PAYOUT_OVERDUE_MINUTES; its outbox row is inserted only where this matches.
     overdue_event_id TEXT,
+    -- The memo or tag the refund address needs (XRP's destination tag), when it needs one.
+    refund_extra_id  TEXT,
+    -- SHA-256 (hex) of the customer's key: returned once at creation, it is what lets the
+    -- customer make the choices of a problem payment. NULL: the order is read-only to everyone.
+    customer_key_hash TEXT,
+    -- While `action_required`: what happened ('late_deposit' or 'underpaid').
+    problem          TEXT CHECK (problem IS NULL OR problem IN ('late_deposit', 'underpaid')),
+    -- A fresh quote offered for a late deposit, JSON {"amount", "to_amount", "rate",
+    -- "expires_at"}; accepted only before it expires and only for the amount it was made for.
+    offer            TEXT,
     CHECK (status <> 'completed' OR payout_tx_hash IS NOT NULL)
 );
 -- Expiry and reconciliation scan open orders by status and time.
@@ -102,7 +113,10 @@ CREATE TABLE IF NOT EXISTS webhook_outbox (
     claimed_until    TEXT,
     claim_token      TEXT,
     delivered_at     TEXT,
-    last_error       TEXT
+    last_error       TEXT,
+    -- 'webhook': an `order.*` event for the operator; 'email': a message to the customer,
+    -- sent through the email provider (docs/emails.md). Each channel keeps its own order.
+    channel          TEXT NOT NULL DEFAULT 'webhook' CHECK (channel IN ('webhook', 'email'))
 );
 CREATE INDEX IF NOT EXISTS webhook_outbox_due ON webhook_outbox (status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS webhook_outbox_by_order ON webhook_outbox (order_id, seq);

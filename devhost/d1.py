@@ -9,6 +9,7 @@ of the request that made it, which the local host logs and the tests assert.
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -30,35 +31,59 @@ def connect(path: str | Path) -> sqlite3.Connection:
     if str(path) != ":memory:":
         connection.execute("PRAGMA journal_mode = WAL")
     schema = SCHEMA.read_text()
-    # Columns first: the schema's indexes may name them.
-    add_missing_columns(connection, schema)
+    # Tables first: the schema's indexes may name new columns.
+    upgrade(connection, schema)
     connection.executescript(schema)
     return connection
 
 
-def add_missing_columns(connection: sqlite3.Connection, schema: str) -> list[str]:
-    """A database made from an older schema.sql gets the columns added to its tables since:
-    `CREATE TABLE IF NOT EXISTS` leaves an existing table as it was. Returns what was added."""
-    wanted = sqlite3.connect(":memory:")
-    wanted.executescript(schema)
-    added = []
-    tables = [r[0] for r in wanted.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    for table in tables:
-        have = {r[1] for r in connection.execute(f"PRAGMA table_info({table})")}
-        if not have:
-            continue  # a new table: the schema creates it whole
-        for _, name, kind, notnull, default, _ in wanted.execute(f"PRAGMA table_info({table})"):
-            if name in have:
-                continue
-            column = f"{name} {kind}"
-            if default is not None:
-                column += f" DEFAULT {default}"
-            if notnull:
-                column += " NOT NULL"
-            connection.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
-            added.append(f"{table}.{name}")
-    wanted.close()
-    return added
+def upgrade(connection: sqlite3.Connection, schema: str) -> list[str]:
+    """A database made from an older schema.sql gets each table whose definition changed since
+    (a new column, a widened CHECK) rebuilt as schema.sql defines it, its rows copied column by
+    column: `CREATE TABLE IF NOT EXISTS` leaves an existing table as it was. The same steps SQLite
+    documents for any ALTER it cannot do in place; docs/operations.md gives them for D1. Returns
+    the tables rebuilt."""
+    wanted = _tables(schema)
+    have = dict(connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+    changed = [t for t, sql in wanted.items() if t in have and _shape(have[t]) != _shape(sql)]
+    if not changed:
+        return []
+    connection.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction: set first
+    try:
+        connection.execute("BEGIN")
+        for table in changed:
+            old = {r[1] for r in connection.execute(f"PRAGMA table_info({table})")}
+            connection.execute(_CREATE.sub(f"CREATE TABLE {table}__new (", wanted[table], count=1))
+            new = [r[1] for r in connection.execute(f"PRAGMA table_info({table}__new)")]
+            common = ", ".join(c for c in new if c in old)
+            connection.execute(f"INSERT INTO {table}__new ({common}) SELECT {common} FROM {table}")  # noqa: S608
+            connection.execute(f"DROP TABLE {table}")
+            connection.execute(f"ALTER TABLE {table}__new RENAME TO {table}")
+        if connection.execute("PRAGMA foreign_key_check").fetchone() is not None:
+            raise sqlite3.IntegrityError("the rebuilt tables break a foreign key")
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    finally:
+        connection.execute("PRAGMA foreign_keys = ON")
+    return changed
+
+
+_CREATE = re.compile(r"CREATE TABLE IF NOT EXISTS \w+ \(", re.IGNORECASE)
+
+
+def _tables(schema: str) -> dict[str, str]:
+    """Each table's CREATE statement in `schema`, by name."""
+    found = re.findall(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*?)\n\);", schema, re.S)
+    return {name: f"CREATE TABLE IF NOT EXISTS {name} ({body}\n);" for name, body in found}
+
+
+def _shape(sql: str) -> str:
+    """A table's definition without comments, quotes, case or spacing, to compare two."""
+    text = re.sub(r"--[^\n]*", "", sql).lower().replace('"', "")
+    text = re.sub(r"create table (if not exists )?\w+", "create table", text)
+    return re.sub(r"\s+", "", text).rstrip(";")
 
 
 @dataclass

@@ -21,11 +21,12 @@ from orders.ports import Deps
 
 # Every var and secret `Settings.from_env` reads; an unset secret arrives as None.
 ENV_NAMES = (
-    "ALLOWED_ORIGINS", "FEE_PERCENT", "PAYMENT_WINDOW_MINUTES", "PROCESSOR",
+    "ALLOWED_ORIGINS", "FEE_PERCENT", "RATE_LOCK_MINUTES", "PAYMENT_WINDOW_MINUTES", "PROCESSOR",
     "SUPPORTED_CURRENCIES", "PUBLIC_SITE_URL", "PUBLIC_API_URL", "NOWPAYMENTS_API_BASE",
     "NOWPAYMENTS_API_KEY", "NOWPAYMENTS_IPN_SECRET", "WEBHOOK_URL", "WEBHOOK_SECRET",
     "ADMIN_TOKEN", "ADMIN_TOKENS", "ADMIN_FAILURES_ALLOWED", "PAYOUT_OVERDUE_MINUTES",
     "RATE_LIMIT_ORDERS_PER_MINUTE", "RATE_LIMIT_QUOTES_PER_MINUTE", "WEBHOOK_TIMEOUT_SECONDS",
+    "EMAIL_PROVIDER", "EMAIL_API_KEY", "EMAIL_FROM", "EMAIL_API_URL",
 )  # fmt: skip
 LIMITERS = {"orders": "RATE_LIMIT_ORDERS", "quotes": "RATE_LIMIT_QUOTES"}  # bucket -> binding
 # The binding says only yes or no; its window is the 60 s `period` in wrangler.toml.

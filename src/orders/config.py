@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+EMAIL_PROVIDERS = ("resend", "postmark")
 DEFAULT_CURRENCIES = ("btc", "eth", "ltc", "usdttrc20", "xrp", "sol")
 VERSION = "0.1.0"
 _OPERATOR_NAME = re.compile(r"[A-Za-z0-9._-]{1,40}")
@@ -24,7 +25,8 @@ class ConfigError(ValueError):
 class Settings:
     allowed_origins: tuple[str, ...] = ()
     fee_percent: Decimal = Decimal("2")  # docs/fees.md
-    payment_window_minutes: int = 60
+    # The quote is locked this long, and that is the payment window (docs/api.md, "Rate lock").
+    rate_lock_minutes: int = 20
     processor: str = "sandbox"
     supported_currencies: tuple[str, ...] = DEFAULT_CURRENCIES
     public_site_url: str = "https://onncx.com"
@@ -43,7 +45,16 @@ class Settings:
     rate_limit_orders_per_minute: int = 10
     rate_limit_quotes_per_minute: int = 60
     webhook_timeout_seconds: float = 10.0
+    # Customer emails (docs/emails.md): all three set, or none are queued.
+    email_provider: str | None = None  # "resend" or "postmark"
+    email_api_key: str | None = None
+    email_from: str | None = None
+    email_api_url: str | None = None  # the provider's own URL unless set (tests use a fake)
     version: str = VERSION
+
+    @property
+    def emails_enabled(self) -> bool:
+        return bool(self.email_provider and self.email_api_key and self.email_from)
 
     @property
     def sandbox(self) -> bool:
@@ -96,6 +107,10 @@ class Settings:
                 return default
             return tuple(part.strip() for part in raw.split(",") if part.strip())
 
+        email_provider = secret("EMAIL_PROVIDER")
+        if email_provider is not None and email_provider.lower() not in EMAIL_PROVIDERS:
+            names = ", ".join(EMAIL_PROVIDERS)
+            raise ConfigError(f"EMAIL_PROVIDER must be one of {names}, got {email_provider!r}")
         processor = text("PROCESSOR", "sandbox").lower()
         if processor not in ("sandbox", "nowpayments"):
             raise ConfigError(f"PROCESSOR must be 'sandbox' or 'nowpayments', got {processor!r}")
@@ -118,7 +133,8 @@ class Settings:
         return cls(
             allowed_origins=tuple(o.rstrip("/") for o in items("ALLOWED_ORIGINS", ())),
             fee_percent=fee,
-            payment_window_minutes=integer("PAYMENT_WINDOW_MINUTES", 60),
+            # PAYMENT_WINDOW_MINUTES is the setting's older name, still read when it is alone.
+            rate_lock_minutes=integer("RATE_LOCK_MINUTES", integer("PAYMENT_WINDOW_MINUTES", 20)),
             processor=processor,
             supported_currencies=tuple(
                 c.lower() for c in items("SUPPORTED_CURRENCIES", DEFAULT_CURRENCIES)
@@ -139,6 +155,10 @@ class Settings:
             rate_limit_orders_per_minute=integer("RATE_LIMIT_ORDERS_PER_MINUTE", 10),
             rate_limit_quotes_per_minute=integer("RATE_LIMIT_QUOTES_PER_MINUTE", 60),
             webhook_timeout_seconds=seconds("WEBHOOK_TIMEOUT_SECONDS", 10.0),
+            email_provider=email_provider.lower() if email_provider else None,
+            email_api_key=secret("EMAIL_API_KEY"),
+            email_from=secret("EMAIL_FROM"),
+            email_api_url=secret("EMAIL_API_URL"),
         )
 
 

@@ -68,6 +68,23 @@ class MethodNotAllowed(ApiError):
         )
 
 
+class Forbidden(ApiError):
+    status, code = 403, "forbidden"
+    default_message = (
+        "Only the link you were given when you placed the order can change it; this one can "
+        "only show it. Open that link, or contact support."
+    )
+
+
+class ChoiceUnavailable(ApiError):
+    status, code = 409, "choice_unavailable"
+
+
+class OfferExpired(ApiError):
+    status, code = 409, "offer_expired"
+    default_message = "That quote has expired; ask for a fresh one."
+
+
 class InvalidTransition(ApiError):
     status, code = 409, "invalid_transition"
 

@@ -180,10 +180,13 @@ def test_the_queue_then_a_payout_takes_the_order_off_it(host: LocalHost, book: d
     queue = admin(api, "/api/admin/queue")["items"]
     assert [i["order"]["id"] for i in queue] == [book["paid1"]["id"], book["paid2"]["id"]]
     assert all(i["reason"] == "payout" and i["age_seconds"] >= 0 for i in queue)
-    host.advance(3600)  # the part payment's window ends: a refund (or payout) to send
+    part = book["part"]
+    choice = {"key": part["customer_key"], "choice": "refund", "refund_address": BTC_ADDRESS}
+    chosen = api.request("POST", f"/api/order/{part['id']}/choice", choice)
+    assert chosen.status == 200 and chosen.json["status"] == "refunding"  # the customer's choice
     queue = admin(api, "/api/admin/queue")["items"]
-    assert queue[-1]["order"]["id"] == book["part"]["id"]
-    assert queue[-1]["reason"] == "refund_or_payout"
+    assert queue[-1]["order"]["id"] == part["id"]
+    assert queue[-1]["reason"] == "refund"
 
     detail = api.request("GET", f"/api/admin/orders/{book['paid2']['id']}", headers=api.admin())
     payout = {"status": "completed", "payout_tx_hash": "cd" * 32}

@@ -10,6 +10,7 @@ from typing import Any
 
 from devhost import d1
 from tests.core.conftest import MakeHarness
+from tests.support.inprocess import BTC_ADDRESS as REFUND_ADDRESS
 from tests.support.inprocess import Harness
 
 HASH = "ab" * 32
@@ -97,12 +98,12 @@ async def test_a_client_that_keeps_guessing_is_refused_even_with_the_right_token
     assert (await harness.call("GET", "/api/admin/queue", headers=harness.admin())).status == 200
 
 
-async def test_the_queue_holds_paid_and_expired_part_paid_orders_oldest_first(
+async def test_the_queue_holds_paid_orders_and_chosen_refunds_oldest_first(
     harness: Harness,
 ) -> None:
     first = await paid(harness)
     harness.clock.advance(minutes=5)
-    part = await harness.create()
+    part = await harness.create(refund_address=REFUND_ADDRESS)
     await harness.call("POST", f"/api/sandbox/pay/{part['id']}", {"amount": "0.004"})
     await harness.create()  # still awaiting payment: nothing to do for the operator
     harness.clock.advance(minutes=10)
@@ -112,12 +113,14 @@ async def test_the_queue_holds_paid_and_expired_part_paid_orders_oldest_first(
     assert [(i["order"]["id"], i["reason"], i["age_seconds"]) for i in queue["items"]] == [
         (first["id"], "payout", 900),
         (second["id"], "payout", 0),
-    ]
-    harness.clock.advance(hours=1)  # the part payment's window ends: it waits from then on
+    ]  # the part payment waits for its customer's choice, not for the operator
+    harness.clock.advance(minutes=3)
+    assert (await harness.choose(part["id"], "refund")).status == 200
     queue = (await harness.call("GET", "/api/admin/queue", headers=harness.admin())).json
-    assert [i["reason"] for i in queue["items"]] == ["payout", "payout", "refund_or_payout"]
-    assert queue["items"][2]["order"]["id"] == part["id"]
-    assert queue["items"][2]["waiting_since"] == queue["items"][2]["order"]["expires_at"]
+    assert [(i["order"]["id"], i["reason"]) for i in queue["items"]] == [
+        (first["id"], "payout"), (second["id"], "payout"), (part["id"], "refund"),
+    ]  # fmt: skip
+    assert queue["items"][2]["age_seconds"] == 0
     assert queue["total"] == 3
 
 

@@ -5,16 +5,19 @@ import pytest
 from orders.domain.lifecycle import FINAL, TRANSITIONS, Status, allowed_next, can_move
 
 DOCUMENTED_EDGES = {
-    "awaiting_payment": {"confirming", "partially_paid", "paid", "expired", "failed", "cancelled"},
-    "confirming": {"partially_paid", "paid", "failed"},
-    "partially_paid": {"confirming", "paid", "completed", "refunded", "failed"},
+    "awaiting_payment": {"confirming", "partially_paid", "action_required", "paid", "expired",
+                         "failed", "cancelled"},
+    "confirming": {"partially_paid", "action_required", "paid", "failed"},
+    "partially_paid": {"confirming", "action_required", "paid", "completed", "refunded", "failed"},
+    "action_required": {"confirming", "partially_paid", "paid", "refunding", "refunded", "failed"},
     "paid": {"completed", "refunded"},
-    "expired": {"confirming", "partially_paid", "paid"},
+    "expired": {"confirming", "action_required"},
+    "refunding": {"refunded"},
     "completed": set(),
     "failed": set(),
     "refunded": set(),
     "cancelled": set(),
-}
+}  # fmt: skip
 
 
 def test_every_status_of_the_spec_has_exactly_its_edges() -> None:

@@ -148,5 +148,7 @@ async def test_an_order_can_be_read_while_the_processor_is_down(nowpayments: Mak
     harness.outbound.answer = None  # every outbound call is refused
 
     reply = await harness.call("GET", f"/api/order/{created.json['id']}")
-    assert reply.status == 200 and reply.json == created.json
+    assert reply.status == 200 and reply.json == {
+        k: v for k, v in created.json.items() if k != "customer_key"
+    }
     assert reply.json["payment"]["uri"].startswith("bitcoin:bc1q")

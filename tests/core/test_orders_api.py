@@ -249,7 +249,7 @@ async def test_a_disallowed_transition_is_409_naming_what_is_allowed(harness: Ha
     assert reply.status == 409
     assert reply.json["error"]["code"] == "invalid_transition"
     assert (
-        "confirming, partially_paid, paid, expired, failed, cancelled"
+        "confirming, partially_paid, action_required, paid, expired, failed, cancelled"
         in reply.json["error"]["message"]
     )
     unchanged = await harness.call("GET", f"/api/order/{order['id']}")
@@ -401,6 +401,7 @@ async def test_a_quote_prices_the_pair_less_the_fee(harness: Harness) -> None:
         "fee_percent": "0.5",
         "min_amount": "0.0005",
         "expires_at": "2026-11-26T12:02:00Z",
+        "rate_lock_minutes": 20,
     }
     bad = await harness.call("GET", "/api/quote?from=btc&to=btc&amount=x")
     assert bad.status == 422

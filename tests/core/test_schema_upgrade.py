@@ -1,21 +1,36 @@
-"""A local database made from an older schema.sql gets the columns added since, keeping its rows."""
+"""A database made from an older schema.sql is brought to the current one, keeping its rows: the
+local host does it by itself, and docs/operations.md's migration does it for a deployed D1."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+
+import pytest
 
 from devhost import d1
 
-ADDED = {"orders": ("refund_tx_hash", "refund_amount", "overdue_event_id"),
-         "order_events": ("actor",)}  # fmt: skip
+ROOT = Path(__file__).resolve().parents[2]
+MIGRATION = ROOT / "migrations" / "0002_problem_payments.sql"
 
 
-def test_an_older_database_gets_the_new_columns_and_keeps_its_orders(tmp_path: Path) -> None:
-    path = tmp_path / "d1.sqlite"
-    old = d1.connect(path)
-    for table, columns in ADDED.items():  # back to the schema as it was before they came
-        for column in columns:
-            old.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+def older_schema() -> str:
+    """schema.sql as it was before problem payments: no new statuses, columns or channel."""
+    schema = d1.SCHEMA.read_text()
+    for new in ("'action_required',\n                         ", " 'refunding',"):
+        assert new in schema
+        schema = schema.replace(new, "")
+    cut = schema.index("    -- The memo or tag the refund address needs")
+    schema = schema[:cut] + schema[schema.index("    CHECK (status <> 'completed'") :]
+    cut = schema.index("    last_error       TEXT,") + len("    last_error       TEXT")
+    return (
+        schema[:cut] + schema[schema.index("\n);\nCREATE INDEX IF NOT EXISTS webhook_outbox_due") :]
+    )
+
+
+def make_old(path: Path) -> None:
+    old = sqlite3.connect(path)
+    old.executescript(older_schema())
     old.execute(
         "INSERT INTO orders (id, status, created_at, updated_at, expires_at, from_currency, "
         "from_amount, to_currency, to_amount, payout_address, rate, fee_percent, processor, "
@@ -23,13 +38,42 @@ def test_an_older_database_gets_the_new_columns_and_keeps_its_orders(tmp_path: P
         "'paid', 't', 't', 't', 'btc', '1', 'eth', '2', 'a', '2', '0.5', 'sandbox', 'p', 'd', "
         "'1', 'btc', 't')"
     )
+    old.execute(
+        "INSERT INTO order_events (order_id, to_status, source, at) "
+        "VALUES ('ord_old', 'paid', 'processor', 't')"
+    )
+    old.commit()
+    with pytest.raises(sqlite3.IntegrityError):  # the old table refuses the new status
+        old.execute("UPDATE orders SET status = 'action_required'")
     old.close()
 
-    upgraded = d1.connect(path)
-    for table, columns in ADDED.items():
-        have = {r[1] for r in upgraded.execute(f"PRAGMA table_info({table})")}
-        assert set(columns) <= have
-    row = upgraded.execute("SELECT id, received_amount, refund_tx_hash FROM orders").fetchone()
+
+def assert_current(db: sqlite3.Connection) -> None:
+    row = db.execute("SELECT id, received_amount, customer_key_hash FROM orders").fetchone()
     assert tuple(row) == ("ord_old", "0", None)
-    assert d1.add_missing_columns(upgraded, d1.SCHEMA.read_text()) == []
+    db.execute("UPDATE orders SET status = 'action_required', problem = 'underpaid'")
+    db.execute("UPDATE orders SET status = 'refunding'")
+    assert db.execute("SELECT count(*) FROM order_events").fetchone()[0] == 1
+    columns = {r[1] for r in db.execute("PRAGMA table_info(webhook_outbox)")}
+    assert "channel" in columns
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_the_local_host_brings_an_older_database_up_to_date(tmp_path: Path) -> None:
+    path = tmp_path / "d1.sqlite"
+    make_old(path)
+    upgraded = d1.connect(path)
+    assert_current(upgraded)
+    assert d1.upgrade(upgraded, d1.SCHEMA.read_text()) == []  # once is enough
     upgraded.close()
+
+
+def test_the_d1_migration_brings_an_older_database_up_to_date(tmp_path: Path) -> None:
+    path = tmp_path / "d1.sqlite"
+    make_old(path)
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATION.read_text())  # what `wrangler d1 execute --file` runs
+    db.executescript(d1.SCHEMA.read_text())
+    assert_current(db)
+    assert d1.upgrade(db, d1.SCHEMA.read_text()) == []  # the same tables as schema.sql's
+    db.close()

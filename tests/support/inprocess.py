@@ -98,6 +98,7 @@ class Harness:
         )
         self.app = App(self.deps)
         self.payments: dict[str, dict[str, Any]] = {}  # see nowpayments_harness
+        self.keys: dict[str, str] = {}  # order id -> the customer key its creation returned
 
     def close(self) -> None:
         self.connection.close()
@@ -130,9 +131,17 @@ class Harness:
         )
 
     async def create(self, **overrides: Any) -> dict[str, Any]:
+        """The new order as the API shows it to anyone; its customer key goes to `keys`."""
         reply = await self.call("POST", "/api/order", order_body(**overrides))
         assert reply.status == 201, reply.json
-        return reply.json  # type: ignore[no-any-return]
+        order = dict(reply.json)
+        self.keys[order["id"]] = order.pop("customer_key")
+        return order
+
+    async def choose(self, order_id: str, choice: str, **fields: Any) -> Reply:
+        """The customer's choice for their order, made with its key."""
+        body = {"key": self.keys[order_id], "choice": choice, **fields}
+        return await self.call("POST", f"/api/order/{order_id}/choice", body)
 
     def admin(self, **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {ADMIN_TOKEN}", **extra}

@@ -21,6 +21,7 @@ from orders.errors import (
 from orders.ports import Deps
 from orders.processors import build_processor
 from orders.processors.base import Processor, ProcessorError
+from orders.usecases.emails import Emails
 
 log = logging.getLogger("onecash")
 
@@ -38,6 +39,7 @@ class App:
         self.handlers = Handlers(deps, self.processor)
         self.payments = self.handlers.payments
         self.webhooks = self.handlers.webhooks
+        self.emails = Emails(deps)
         self._routes: dict[str, Handler] = {
             route.name: self._limited(route.limit, getattr(self.handlers, route.name))
             for route in ROUTES
@@ -78,19 +80,23 @@ class App:
         response.headers.setdefault("Cache-Control", "no-store")
         self._cors(request, response)
         if 200 <= response.status < 300 and request.method in ("POST", "PUT"):
-            # A write may have queued webhook events: deliver them once the answer is out.
+            # A write may have queued webhook events and emails: deliver them once the answer
+            # is out.
             response.background.append(self.webhooks.deliver_due)
+            response.background.append(self.emails.deliver_due)
         if request.method == "HEAD":
             response.body, response.stream = b"", None
         return response
 
     async def scheduled(self) -> dict[str, int]:
-        """The cron entry (every minute): expire, reconcile, deliver. Each step is bounded."""
+        """The cron entry (every minute): expire, reconcile, deliver webhooks, then emails. Each
+        step is bounded; "delivered" and "emailed" count delivery attempts."""
         report: dict[str, int] = {}
         for name, step in (
             ("expired", self.payments.expire_due),
             ("reconciled", self.payments.reconcile),
             ("delivered", self._alert_and_deliver),
+            ("emailed", self.emails.deliver_due_count),
         ):
             try:
                 report[name] = await step()

@@ -10,15 +10,23 @@ from orders import storage
 from orders.api import openapi
 from orders.api.auth import Operator, authorize_operator
 from orders.api.http import JSON_TYPE, Request, Response, json_response
-from orders.api.schemas import CreateOrderBody, SandboxPayBody, UpdateOrderBody, parse
+from orders.api.schemas import (
+    ChoiceBody,
+    CreateOrderBody,
+    SandboxPayBody,
+    UpdateOrderBody,
+    parse,
+)
 from orders.domain.exchange import NewOrder, check_quote
 from orders.domain.lifecycle import Status
 from orders.domain.order import Order, timestamp
+from orders.domain.problems import Choice
 from orders.errors import FieldError, NotFound, ValidationFailed
 from orders.ports import Deps
 from orders.processors.base import Processor
 from orders.usecases.backoffice import BackOffice
 from orders.usecases.catalog import Catalog
+from orders.usecases.choices import Choices
 from orders.usecases.ordering import Ordering
 from orders.usecases.payments import Payments
 from orders.usecases.webhooks import Webhooks
@@ -40,6 +48,7 @@ class Handlers:
         self.payments = Payments(deps, processor)
         self.webhooks = Webhooks(deps)
         self.backoffice = BackOffice(deps)
+        self.choices = Choices(deps, self.catalog)
 
     async def health(self, request: Request, params: Params) -> Response:
         try:
@@ -97,6 +106,19 @@ class Handlers:
         )  # fmt: skip
         return order_response(changed)
 
+    async def choose(self, request: Request, params: Params) -> Response:
+        body = parse(ChoiceBody, request.json())
+        try:
+            choice = Choice(body.choice)
+        except ValueError:
+            raise ValidationFailed(
+                [FieldError("choice", f"must be one of {', '.join(c.value for c in Choice)}")]
+            ) from None
+        changed = await self.choices.choose(
+            params["id"], body.key, choice, body.refund_address, body.refund_extra_id
+        )
+        return order_response(changed)
+
     async def ipn(self, request: Request, params: Params) -> Response:
         """A processor's signed callback: verified on the raw body before anything is trusted."""
         if params["processor"] != self.processor.name:
@@ -107,7 +129,7 @@ class Handlers:
     async def sandbox_pay(self, request: Request, params: Params) -> Response:
         body = parse(SandboxPayBody, request.json())
         order = await self.payments.sandbox_pay(params["id"], body.status, body.amount,
-                                                body.callback)  # fmt: skip
+                                                body.callback, body.late)  # fmt: skip
         return json_response(
             {"callback_sent": body.callback, "order": order.public()},
             200 if body.callback else 202,

@@ -11,13 +11,16 @@ from typing import Any
 from pydantic import BaseModel
 
 from orders.api import responses as out
-from orders.api.schemas import CreateOrderBody, SandboxPayBody, UpdateOrderBody
+from orders.api.schemas import ChoiceBody, CreateOrderBody, SandboxPayBody, UpdateOrderBody
 from orders.errors import (
     ApiError,
+    ChoiceUnavailable,
+    Forbidden,
     IdempotencyKeyReused,
     InvalidJson,
     InvalidTransition,
     NotFound,
+    OfferExpired,
     PayloadTooLarge,
     ProcessorUnavailable,
     RateLimited,
@@ -136,7 +139,7 @@ OPERATIONS: dict[str, Operation] = {
     "create_order": Operation(
         "Create an order: a deposit address for what is sent, a payout to the given address.",
         {201: Answer("The new order (or, for a repeated Idempotency-Key, the first answer again).",
-                     out.Order, ("Location",), _ORDER_LINKS)},
+                     out.CreatedOrder, ("Location",), _ORDER_LINKS)},
         (*WITH_BODY, IdempotencyKeyReused, RateLimited, ProcessorUnavailable),
         CreateOrderBody,
         (Param("Idempotency-Key", "header", "The same key with the same body within 24 hours "
@@ -156,6 +159,14 @@ OPERATIONS: dict[str, Operation] = {
         UpdateOrderBody,
         (Param("If-Match", "header", "Refuse the change (412) if the order moved on since."),),
         operator=True,
+    ),
+    "choose": Operation(
+        "The customer's choice for a problem payment (late or short), or a refund address; "
+        "needs the order's `customer_key`.",
+        {200: _ORDER},
+        (*WITH_BODY, Forbidden, NotFound, ChoiceUnavailable, OfferExpired, RateLimited,
+         ProcessorUnavailable),
+        ChoiceBody,
     ),
     "ipn": Operation(
         "The payment processor's signed callback; the signature is checked before anything.",

@@ -101,6 +101,10 @@ class Quote(Shape):
     fee_percent: DecimalText
     min_amount: DecimalText
     expires_at: Timestamp
+    rate_lock_minutes: int = Field(
+        ge=1, description="Once the order is placed, its rate is locked this long: the window "
+        "to pay in."
+    )  # fmt: skip
 
 
 class Payout(Shape):
@@ -126,6 +130,34 @@ class PayoutSent(Shape):
     tx_hash: str | None
 
 
+class Refund(Shape):
+    tx_hash: str | None = Field(description="The refund's transaction, once sent.")
+    amount: DecimalText | None = Field(description="In the deposit's currency.")
+
+
+class PartialPayout(Shape):
+    amount: DecimalText = Field(description="In `to.currency`: for what arrived, at the locked "
+                                "rate.")  # fmt: skip
+
+
+class Offer(Shape):
+    amount: DecimalText = Field(description="What arrived, in the deposit's currency.")
+    to_amount: DecimalText = Field(description="The payout for it at today's rate, less the fee.")
+    rate: DecimalText
+    expires_at: Timestamp = Field(description="Accept (`continue`) before this.")
+
+
+class Action(Shape):
+    """What went wrong with the payment and what the customer may choose (docs/api.md)."""
+
+    reason: Literal["late_deposit", "underpaid"]
+    received: DecimalText
+    choices: list[Literal["fresh_quote", "continue", "send_rest", "partial_payout", "refund"]]
+    remaining: DecimalText | None = Field(description="Underpaid: what is still to send.")
+    partial_payout: PartialPayout | None
+    offer: Offer | None = Field(description="Late: a fresh quote, after `fresh_quote`.")
+
+
 class TimelineEntry(Shape):
     status: Status
     at: Timestamp
@@ -146,10 +178,24 @@ class Order(Shape):
     rate: DecimalText
     fee_percent: DecimalText
     refund_address: str | None
+    refund_extra_id: str | None = Field(description="The memo or tag the refund needs.")
     email: str | None = Field(description="Masked: `a***@example.com`.")
     payment: Payment
     payout: PayoutSent
+    refund: Refund
+    excess: DecimalText | None = Field(
+        description="Paid beyond the amount (deposit's currency): refunded to the refund address."
+    )
+    action: Action | None = Field(description="Set while `action_required`.")
     timeline: list[TimelineEntry]
+
+
+class CreatedOrder(Order):
+    customer_key: str = Field(
+        description="Lets the customer make the choices of a problem payment (`POST "
+        "/api/order/{id}/choice`). Given only here, once: keep it (the site keeps it in the "
+        "payment link's #fragment)."
+    )
 
 
 class OperatorTimelineEntry(TimelineEntry):
@@ -162,18 +208,12 @@ class InternalNote(Shape):
     actor: str | None
 
 
-class Refund(Shape):
-    tx_hash: str | None
-    amount: DecimalText | None
-
-
 class OperatorOrder(Order):
     """The operator's view of an order: the public one with the full email, the deposits one by
     one, the refund, the internal notes, and who made each change."""
 
     email: str | None = Field(description="In full.")
     deposits: dict[str, DecimalText] = Field(description="Each deposit, by payment id.")
-    refund: Refund
     payout_overdue_notified: bool = Field(description="`order.payout_overdue` was sent.")
     notes: list[InternalNote]
     timeline: list[OperatorTimelineEntry]  # type: ignore[assignment]
@@ -232,7 +272,7 @@ class OperatorOrderDetail(Shape):
 
 
 class QueueItem(Shape):
-    reason: Literal["payout", "refund_or_payout"]
+    reason: Literal["payout", "payout_and_refund", "refund"]
     waiting_since: Timestamp
     age_seconds: int = Field(ge=0)
     order: OperatorOrder

@@ -34,6 +34,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/order", "create_order", limit="orders"),
     Route("GET", "/api/order/{id}", "get_order"),
     Route("PUT", "/api/order/{id}", "update_order"),
+    # Asks the processor for a fresh quote, so it counts against the quotes' limit.
+    Route("POST", "/api/order/{id}/choice", "choose", limit="quotes"),
     Route("POST", "/api/ipn/{processor}", "ipn"),
     Route("POST", "/api/sandbox/pay/{id}", "sandbox_pay"),
     Route("GET", "/api/admin/orders", "admin_orders"),

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, StringConstraints,
 
 from orders.domain import money
 from orders.domain.lifecycle import Status
+from orders.domain.problems import Choice
 from orders.domain.settlement import STATUS_MAP
 from orders.errors import FieldError, ValidationFailed
 
@@ -45,6 +46,7 @@ class CreateOrderBody(BaseModel):
     payout_address: StrictStr
     payout_extra_id: StrictStr | None = None
     refund_address: StrictStr | None = None
+    refund_extra_id: StrictStr | None = None
     email: StrictStr | None = None
 
 
@@ -73,14 +75,35 @@ class UpdateOrderBody(BaseModel):
     internal_note: StrictStr | None = Field(None, description="Seen by operators only.")
 
 
+class ChoiceBody(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={"examples": [{
+            "key": "kM3v…", "choice": "refund",
+            "refund_address": "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+        }]},
+    )  # fmt: skip
+
+    key: StrictStr = Field(description="The `customer_key` given when the order was created.")
+    choice: Annotated[StrictStr, Field(json_schema_extra={"enum": [c.value for c in Choice]})]
+    refund_address: StrictStr | None = Field(
+        None, description="With `refund` or `refund_address`: where the refund goes."
+    )
+    refund_extra_id: StrictStr | None = Field(None, description="Its memo or tag, if it needs one.")
+
+
 class SandboxPayBody(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    # Omitted: what the order still needs (all of it, or the rest of a part payment).
     amount: AmountText | None = None
     status: StrictStr = Field("finished", json_schema_extra={"enum": [*STATUS_MAP]})
     # False records the deposit at the (sandbox) processor but drops its callback, as a
     # network would: reconciliation must then find it.
     callback: bool = True
+    # True ends the order's window first: a deposit after the rate lock ran out.
+    late: bool = False
 
 
 def parse(model: type[M], data: Any) -> M:

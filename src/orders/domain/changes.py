@@ -40,6 +40,7 @@ class WebhookEvent:
     type: str
     payload: str
     created_at: str
+    channel: str = "webhook"  # or "email": a message to the customer (domain.emails)
 
 
 def refuse_transition(order: Order, target: Status) -> InvalidTransition:
@@ -61,6 +62,9 @@ def evolve(before: Order, change: Change, now: str, change_id: str) -> tuple[Ord
         notes = (*notes, Note(at=now, note=change.internal_note, actor=change.actor))
     events = before.events
     status = before.status
+    fields = dict(change.fields)
+    if change.status not in (None, Status.ACTION_REQUIRED) and before.problem is not None:
+        fields |= {"problem": None, "offer": None}  # the problem is behind it
     if change.status is not None:
         if not can_move(before.status, change.status):
             raise refuse_transition(before, change.status)
@@ -76,7 +80,7 @@ def evolve(before: Order, change: Change, now: str, change_id: str) -> tuple[Ord
         events = (*events, event)
     after = replace(
         before,
-        **change.fields,
+        **fields,
         status=status,
         version=before.version + 1,
         updated_at=now,

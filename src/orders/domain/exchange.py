@@ -28,6 +28,7 @@ class NewOrder:
     payout_extra_id: str | None = None
     refund_address: str | None = None
     email: str | None = None
+    refund_extra_id: str | None = None
 
 
 Exchange = tuple[Currency | None, Currency | None, Decimal]
@@ -84,24 +85,38 @@ def check_order(
         currencies, (body.from_currency, body.to_currency), body.amount, problems=problems
     )
     if target:
-        if problem := target.address_problem(body.payout_address):
-            problems.append(FieldError("payout_address", problem))
-        if target.needs_extra_id and not body.payout_extra_id:
-            problems.append(
-                FieldError("payout_extra_id", f"is required for {target.name} (destination tag)")
-            )
-        elif body.payout_extra_id and not target.needs_extra_id:
-            problems.append(FieldError("payout_extra_id", f"{target.name} takes no extra id"))
-        elif body.payout_extra_id and (problem := target.extra_id_problem(body.payout_extra_id)):
-            problems.append(FieldError("payout_extra_id", problem))
-    if source and body.refund_address and (problem := source.address_problem(body.refund_address)):
-        problems.append(FieldError("refund_address", problem))
+        problems += destination_problems(
+            target, body.payout_address, body.payout_extra_id, "payout"
+        )
+    if source and body.refund_address:
+        problems += destination_problems(
+            source, body.refund_address, body.refund_extra_id, "refund"
+        )
     if body.email is not None and not _email_ok(body.email):
         problems.append(FieldError("email", "is not a valid email address"))
     if problems:
         raise ValidationFailed(problems)
     assert source and target
     return source, target, amount
+
+
+def destination_problems(
+    currency: Currency, address: str, extra_id: str | None, role: str
+) -> list[FieldError]:
+    """What is wrong with sending `currency` to `address` (and its memo or tag), each problem
+    under `{role}_address` or `{role}_extra_id`: payouts and refunds are checked alike."""
+    problems = []
+    if problem := currency.address_problem(address):
+        problems.append(FieldError(f"{role}_address", problem))
+    if currency.needs_extra_id and not extra_id:
+        problems.append(
+            FieldError(f"{role}_extra_id", f"is required for {currency.name} (destination tag)")
+        )
+    elif extra_id and not currency.needs_extra_id:
+        problems.append(FieldError(f"{role}_extra_id", f"{currency.name} takes no extra id"))
+    elif extra_id and (problem := currency.extra_id_problem(extra_id)):
+        problems.append(FieldError(f"{role}_extra_id", problem))
+    return problems
 
 
 def _email_ok(email: str) -> bool:

@@ -3,6 +3,8 @@
 Rule 1: a status moves only along an edge of TRANSITIONS; anything else is refused and changes
 nothing. Rule 2: the processor's news only ever moves an order forward (a late `confirming` never
 undoes `paid`), so a processor-driven move that is not an edge is ignored, not an error.
+Rule 3: a payment that does not fit the order (late, or short) never settles at the locked rate by
+itself: the order becomes `action_required` and waits for the customer's choice (domain.problems).
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ class Status(StrEnum):
     AWAITING_PAYMENT = "awaiting_payment"
     CONFIRMING = "confirming"
     PARTIALLY_PAID = "partially_paid"
+    ACTION_REQUIRED = "action_required"
     PAID = "paid"
     COMPLETED = "completed"
     EXPIRED = "expired"
     FAILED = "failed"
+    REFUNDING = "refunding"
     REFUNDED = "refunded"
     CANCELLED = "cancelled"
 
@@ -32,13 +36,24 @@ class Source(StrEnum):
 S = Status
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.AWAITING_PAYMENT: frozenset(
-        {S.CONFIRMING, S.PARTIALLY_PAID, S.PAID, S.EXPIRED, S.FAILED, S.CANCELLED}
+        {S.CONFIRMING, S.PARTIALLY_PAID, S.ACTION_REQUIRED, S.PAID, S.EXPIRED, S.FAILED}
+        | {S.CANCELLED}
     ),
-    S.CONFIRMING: frozenset({S.PARTIALLY_PAID, S.PAID, S.FAILED}),
-    S.PARTIALLY_PAID: frozenset({S.CONFIRMING, S.PAID, S.COMPLETED, S.REFUNDED, S.FAILED}),
+    S.CONFIRMING: frozenset({S.PARTIALLY_PAID, S.ACTION_REQUIRED, S.PAID, S.FAILED}),
+    # Part of the amount came and the customer chose to send the rest, within a new window.
+    S.PARTIALLY_PAID: frozenset(
+        {S.CONFIRMING, S.ACTION_REQUIRED, S.PAID, S.COMPLETED, S.REFUNDED, S.FAILED}
+    ),
+    # A late or short payment waits for the customer: go on (paid), send the rest
+    # (partially_paid) or a refund (refunding); more money may still arrive (confirming).
+    S.ACTION_REQUIRED: frozenset(
+        {S.CONFIRMING, S.PARTIALLY_PAID, S.PAID, S.REFUNDING, S.REFUNDED, S.FAILED}
+    ),
     S.PAID: frozenset({S.COMPLETED, S.REFUNDED}),
-    # A late payment is never lost: an expired order still takes the processor's news.
-    S.EXPIRED: frozenset({S.CONFIRMING, S.PARTIALLY_PAID, S.PAID}),
+    # A late payment is never lost, and never settles at the old rate by itself.
+    S.EXPIRED: frozenset({S.CONFIRMING, S.ACTION_REQUIRED}),
+    # The customer chose a refund: it waits in the operator's queue.
+    S.REFUNDING: frozenset({S.REFUNDED}),
     S.COMPLETED: frozenset(),
     S.FAILED: frozenset(),
     S.REFUNDED: frozenset(),
@@ -46,7 +61,10 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 FINAL: frozenset[Status] = frozenset(s for s, nexts in TRANSITIONS.items() if not nexts)
-OPEN_FOR_PAYMENT: tuple[Status, ...] = (S.AWAITING_PAYMENT, S.CONFIRMING, S.PARTIALLY_PAID)
+# Where a deposit may still arrive and settle: reconciliation asks the processor about these.
+OPEN_FOR_PAYMENT: tuple[Status, ...] = (
+    S.AWAITING_PAYMENT, S.CONFIRMING, S.PARTIALLY_PAID, S.ACTION_REQUIRED, S.EXPIRED
+)  # fmt: skip
 
 
 def allowed_next(current: Status) -> list[str]:

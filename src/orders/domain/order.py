@@ -5,23 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from orders import strict_json
+from orders.domain import money, problems
 from orders.domain.currencies import payment_uri
 from orders.domain.lifecycle import Status
+from orders.domain.times import TIME_FORMAT, parse_timestamp, timestamp
 
-TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-
-
-def timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime(TIME_FORMAT)
-
-
-def parse_timestamp(text: str) -> datetime:
-    return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
+__all__ = ["TIME_FORMAT", "Event", "Note", "Order", "parse_timestamp", "timestamp"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +79,10 @@ class Order:
     refund_tx_hash: str | None = None
     refund_amount: str | None = None
     overdue_event_id: str | None = None
+    refund_extra_id: str | None = None
+    customer_key_hash: str | None = None
+    problem: str | None = None  # while action_required: "late_deposit" or "underpaid"
+    offer: str | None = None  # a fresh quote for a late deposit, JSON (see domain.problems)
     events: tuple[Event, ...] = field(default=(), compare=False)
     notes: tuple[Note, ...] = field(default=(), compare=False)
 
@@ -145,6 +142,7 @@ class Order:
             "rate": self.rate,
             "fee_percent": self.fee_percent,
             "refund_address": self.refund_address,
+            "refund_extra_id": self.refund_extra_id,
             "email": mask_email(self.email),
             "payment": {
                 "processor": self.processor,
@@ -158,6 +156,9 @@ class Order:
                 "tx_hash": self.deposit_tx_hash,
             },
             "payout": {"tx_hash": self.payout_tx_hash},
+            "refund": {"tx_hash": self.refund_tx_hash, "amount": self.refund_amount},
+            "excess": money.to_text(excess) if (excess := problems.excess(self)) else None,
+            "action": problems.action(self),
             "timeline": [event.public() for event in self.events],
         }
 
@@ -168,7 +169,6 @@ class Order:
             **self.public(),
             "email": self.email,
             "deposits": json.loads(self.deposits or "{}"),
-            "refund": {"tx_hash": self.refund_tx_hash, "amount": self.refund_amount},
             "payout_overdue_notified": self.overdue_event_id is not None,
             "notes": [note.operator() for note in self.notes],
             "timeline": [event.operator() for event in self.events],

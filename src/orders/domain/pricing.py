@@ -40,6 +40,7 @@ class Quote:
     fee_percent: Decimal
     min_amount: Decimal
     expires_at: str
+    rate_lock_minutes: int  # how long the rate holds once the order is placed
 
     def public(self) -> dict[str, Any]:
         return {
@@ -49,4 +50,5 @@ class Quote:
             "fee_percent": money.to_text(self.fee_percent),
             "min_amount": money.to_text(self.min_amount),
             "expires_at": self.expires_at,
+            "rate_lock_minutes": self.rate_lock_minutes,
         }

@@ -1,5 +1,5 @@
-"""What waits on the operator, decided from the order alone: a paid order waits for its payout,
-a part-paid order whose window has ended waits for a payout of what came or a refund. Each waits
+"""What waits on the operator, decided from the order alone: a paid order waits for its payout
+(and the refund of any excess), a refunding order for the refund its customer chose. Each waits
 since it entered that state; the oldest comes first."""
 
 from __future__ import annotations
@@ -8,17 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from orders.domain import problems
 from orders.domain.lifecycle import Status
 from orders.domain.order import Order, parse_timestamp
 
 # The statuses the operator's queue is drawn from (the storage query narrows by these).
-WAITING: tuple[Status, ...] = (Status.PAID, Status.PARTIALLY_PAID)
+WAITING: tuple[Status, ...] = (Status.PAID, Status.REFUNDING)
 
 
 @dataclass(frozen=True)
 class Waiting:
     order: Order
-    reason: str  # "payout" or "refund_or_payout"
+    reason: str  # "payout", "payout_and_refund" (an over-payment) or "refund"
     since: str
 
     def age_seconds(self, now: datetime) -> int:
@@ -41,16 +42,17 @@ def entered(order: Order) -> str:
     return order.created_at
 
 
-def waiting(order: Order, now: str) -> Waiting | None:
-    """Whether (and why, and since when) `order` waits on the operator at `now`."""
+def waiting(order: Order) -> Waiting | None:
+    """Whether (and why, and since when) `order` waits on the operator."""
     if order.status is Status.PAID:
-        return Waiting(order, "payout", entered(order))
-    if order.status is Status.PARTIALLY_PAID and order.expires_at <= now:
-        return Waiting(order, "refund_or_payout", max(entered(order), order.expires_at))
+        reason = "payout_and_refund" if problems.excess(order) else "payout"
+        return Waiting(order, reason, entered(order))
+    if order.status is Status.REFUNDING:
+        return Waiting(order, "refund", entered(order))
     return None
 
 
-def queue(orders: list[Order], now: str) -> list[Waiting]:
+def queue(orders: list[Order]) -> list[Waiting]:
     """The orders that wait on the operator, the longest waiting first."""
-    found = [w for order in orders if (w := waiting(order, now)) is not None]
+    found = [w for order in orders if (w := waiting(order)) is not None]
     return sorted(found, key=lambda w: (w.since, w.order.id))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 
 from orders.domain import money
@@ -84,14 +85,30 @@ class SandboxProcessor:
     async def record_deposit(
         self, order_id: str, status: str, actually_paid: Decimal | None
     ) -> Payment | None:
-        """The chain side of a simulated deposit to the order's payment (the full amount when
-        `actually_paid` is None): the processor now reports this state. None: no such order."""
+        """The chain side of a simulated deposit to the order's address (what is still owed when
+        `actually_paid` is None): the processor now reports this state. A deposit after one that
+        already settled is a repeat deposit, a payment of its own, as NOWPayments reports it.
+        None: no such order."""
+        payments = await self.ledger.of_order(order_id)
+        if not payments:
+            return None
+        first = payments[0]
+        owed = first.amount - money.total(p.actually_paid for p in payments)
+        paid = actually_paid if actually_paid is not None else max(owed, Decimal(0))
         tx_hash = hashlib.sha256(self.tokens(16).encode()).hexdigest()
-        paid = None if actually_paid is None else money.to_text(actually_paid)
-        self._just_recorded = await self.ledger.deposit(
-            order_id, status, paid, tx_hash, timestamp(self.clock())
-        )
-        return self._just_recorded
+        settled = first.status in ("partially_paid", "finished") and first.actually_paid > 0
+        if settled and paid <= 0:
+            self._just_recorded = first  # nothing more sent: the processor repeats itself
+            return first
+        if settled:
+            payment_id = str(int.from_bytes(_digest(self.tokens(16)), "big") % 10**10)
+            target = replace(first, payment_id=payment_id, parent_payment_id=first.payment_id)
+        else:
+            target = first
+        recorded = replace(target, status=status, actually_paid=paid, tx_hash=tx_hash)
+        await self.ledger.save(recorded, timestamp(self.clock()))
+        self._just_recorded = recorded
+        return recorded
 
 
 def deposit_address(currency: str, seed: str) -> str:

@@ -20,7 +20,8 @@ ORDER_COLUMNS = (
     "to_currency, to_amount, payout_address, payout_extra_id, refund_address, email, rate, "
     "fee_percent, processor, payment_id, pay_address, pay_extra_id, pay_amount, pay_currency, "
     "received_amount, deposits, deposit_tx_hash, payout_tx_hash, processor_seen_at, change_id, "
-    "refund_tx_hash, refund_amount, overdue_event_id"
+    "refund_tx_hash, refund_amount, overdue_event_id, refund_extra_id, customer_key_hash, "
+    "problem, offer"
 )
 _ORDER_FIELDS = [c.strip() for c in ORDER_COLUMNS.split(",")]
 # An order, its timeline and its internal notes in one round trip: the events and notes come
@@ -45,6 +46,16 @@ _MUTABLE = (
     "change_id",
     "refund_tx_hash",
     "refund_amount",
+    # what a customer's choice changes (domain.problems)
+    "expires_at",
+    "from_amount",
+    "pay_amount",
+    "to_amount",
+    "rate",
+    "refund_address",
+    "refund_extra_id",
+    "problem",
+    "offer",
 )
 
 
@@ -74,10 +85,12 @@ class OrderStore:
         return None if row is None else _order(row)
 
     async def due_to_expire(self, now: str, limit: int) -> list[Order]:
-        """`awaiting_payment` orders whose window has ended, oldest first."""
+        """Orders waiting for a deposit, or the rest of one, whose window has ended, oldest
+        first (`settlement.expiry` decides what becomes of them)."""
         result = (
             await self.db.prepare(
-                f"{_SELECT_ORDERS} WHERE status = 'awaiting_payment' AND expires_at <= ? "
+                f"{_SELECT_ORDERS} WHERE status IN ('awaiting_payment', 'partially_paid') "
+                "AND expires_at <= ? "
                 "ORDER BY expires_at LIMIT ?"
             )
             .bind(now, limit)
@@ -107,7 +120,7 @@ class OrderStore:
         )
         return [_order(row) for row in result.get("results") or []]
 
-    def insert(self, order: Order, event: Event, outbox: WebhookEvent) -> list[Statement]:
+    def insert(self, order: Order, event: Event, outbox: list[WebhookEvent]) -> list[Statement]:
         row = order.row()
         marks = ", ".join("?" for _ in _ORDER_FIELDS)
         return [
@@ -115,11 +128,11 @@ class OrderStore:
                 *(row[name] for name in _ORDER_FIELDS)
             ),
             self._event(order, event),
-            self._outbox(order, outbox),
+            *(self._outbox(order, item) for item in outbox),
         ]
 
     def update(
-        self, before: Order, after: Order, event: Event | None, outbox: WebhookEvent | None
+        self, before: Order, after: Order, event: Event | None, outbox: list[WebhookEvent]
     ) -> list[Statement]:
         """Writes `after` if the order is still at `before.version`. The first statement's
         `changes` is 1 when it won; the event and webhook rows exist exactly when it did."""
@@ -135,8 +148,7 @@ class OrderStore:
             statements.append(self._event(after, event))
         if len(after.notes) > len(before.notes):
             statements.append(self._note(after, after.notes[-1]))
-        if outbox:
-            statements.append(self._outbox(after, outbox))
+        statements.extend(self._outbox(after, item) for item in outbox)
         return statements
 
     def touch_seen(self, order_id: str, at: str) -> Statement:
@@ -169,13 +181,15 @@ class OrderStore:
     def _outbox(self, order: Order, outbox: WebhookEvent) -> Statement:
         return self.db.prepare(
             "INSERT INTO webhook_outbox (event_id, order_id, type, payload, created_at, "
-            "next_attempt_at) SELECT ?, id, ?, ?, ?, ? FROM orders WHERE id = ? AND change_id = ?"
+            "next_attempt_at, channel) SELECT ?, id, ?, ?, ?, ?, ? FROM orders "
+            "WHERE id = ? AND change_id = ?"
         ).bind(
             outbox.event_id,
             outbox.type,
             outbox.payload,
             outbox.created_at,
             outbox.created_at,
+            outbox.channel,
             order.id,
             order.change_id,
         )
@@ -219,12 +233,11 @@ def where(found: OrderFilter, after: Cursor | None = None) -> tuple[str, list[An
 
 
 # What `domain.queue.waiting` decides, in SQL, so the queue's first page is its oldest: a paid
-# order waits since it became paid, a part payment since its window ended.
-_WAITING = "(status = 'paid' OR (status = 'partially_paid' AND expires_at <= ?))"
+# order waits for its payout, a refunding one for its refund, each since it entered that status.
+_WAITING = "status IN ('paid', 'refunding')"
 _WAITING_SINCE = (
-    "max(coalesce((SELECT max(at) FROM order_events AS e WHERE e.order_id = orders.id "
-    "AND e.to_status = orders.status), created_at), "
-    "CASE WHEN status = 'partially_paid' THEN expires_at ELSE '' END)"
+    "coalesce((SELECT max(at) FROM order_events AS e WHERE e.order_id = orders.id "
+    "AND e.to_status = orders.status), created_at)"
 )
 
 
@@ -262,14 +275,14 @@ class OperatorQueries:
         )
         return list(result.get("results") or [])
 
-    def waiting(self, now: str, limit: int) -> Statement:
+    def waiting(self, limit: int) -> Statement:
         """Orders that wait on the operator (see `domain.queue`), the longest waiting first."""
         return self.db.prepare(
             f"{_SELECT_ORDERS} WHERE {_WAITING} ORDER BY {_WAITING_SINCE}, id LIMIT ?"
-        ).bind(now, limit)
+        ).bind(limit)
 
-    def waiting_count(self, now: str) -> Statement:
-        return self.db.prepare(f"SELECT count(*) AS n FROM orders WHERE {_WAITING}").bind(now)
+    def waiting_count(self) -> Statement:
+        return self.db.prepare(f"SELECT count(*) AS n FROM orders WHERE {_WAITING}")
 
     def one(self, order_id: str) -> Statement:
         return self.db.prepare(f"{_SELECT_ORDERS} WHERE id = ?").bind(order_id)

@@ -1,5 +1,11 @@
-"""The webhook outbox in D1: due events, claims, attempts, receivers that said 410 Gone, and the
-operator's view of it all. Every SQL statement about webhooks lives here."""
+"""The outbox in D1: due events, claims, attempts, receivers that said 410 Gone, and the
+operator's view of it all. Every SQL statement about it lives here.
+
+One table holds two channels: `webhook` (the operator's `order.*` events) and `email` (messages
+to the customer, docs/emails.md). They share the claims, the attempt log and the retry rules,
+but never wait on each other: every method takes the channel it is about, and the order of one
+order's events is kept within a channel, so an email the provider keeps refusing never holds
+back a webhook of the same order (nor a stuck webhook an email)."""
 
 from __future__ import annotations
 
@@ -8,17 +14,20 @@ from typing import Any
 
 from orders.ports import Database, Statement, changes
 
-# Claims the oldest due event in one statement, so two runs never take the same one: an event is
-# due when its time has come, nobody holds a live claim on it, no earlier event of its order is
-# still pending (the events of one order go out in the order they happened), and the receiver
-# has not said 410 Gone.
+WEBHOOK = "webhook"
+EMAIL = "email"
+
+# Claims the oldest due event of a channel in one statement, so two runs never take the same
+# one: an event is due when its time has come, nobody holds a live claim on it, no earlier event
+# of its order in the same channel is still pending (the events of one order go out in the order
+# they happened), and the receiver has not said 410 Gone.
 _CLAIM_NEXT = (
     "UPDATE webhook_outbox SET claim_token = ?, claimed_until = ? WHERE seq = ("
     "SELECT seq FROM webhook_outbox AS w "
-    "WHERE status = 'pending' AND next_attempt_at <= ? "
+    "WHERE status = 'pending' AND channel = ? AND next_attempt_at <= ? "
     "AND (claimed_until IS NULL OR claimed_until <= ?) "
     "AND NOT EXISTS (SELECT 1 FROM webhook_outbox AS e WHERE e.order_id = w.order_id "
-    "AND e.status = 'pending' AND e.seq < w.seq) "
+    "AND e.channel = w.channel AND e.status = 'pending' AND e.seq < w.seq) "
     "AND NOT EXISTS (SELECT 1 FROM webhook_gone WHERE url = ?) "
     "ORDER BY seq LIMIT 1) RETURNING seq, event_id, payload, attempts, claim_token"
 )
@@ -41,10 +50,12 @@ class Outbox:
         row = await self.db.prepare("SELECT at FROM webhook_gone WHERE url = ?").bind(url).first()
         return row is not None
 
-    async def claim_next(self, url: str, token: str, until: str, now: str) -> dict[str, Any] | None:
-        """Takes the oldest event due for `url` for this run until `until`, in one round trip;
-        None when nothing is due (or the receiver said 410 Gone)."""
-        return await self.db.prepare(_CLAIM_NEXT).bind(token, until, now, now, url).first()
+    async def claim_next(
+        self, url: str, token: str, until: str, now: str, channel: str = WEBHOOK
+    ) -> dict[str, Any] | None:
+        """Takes the oldest event of `channel` due for `url` for this run until `until`, in one
+        round trip; None when nothing is due (or the receiver said 410 Gone)."""
+        return await self.db.prepare(_CLAIM_NEXT).bind(token, until, channel, now, now, url).first()
 
     async def record(
         self, row: dict[str, Any], attempt: dict[str, Any], after: dict[str, Any],
@@ -74,40 +85,49 @@ class Outbox:
             )
         await db.batch(statements)
 
-    async def events(self, status: str, limit: int = 200) -> list[dict[str, Any]]:
-        """Events in `status`, oldest first, each with its attempt log, in one round trip."""
+    async def events(
+        self, status: str, limit: int = 200, channel: str = WEBHOOK
+    ) -> list[dict[str, Any]]:
+        """Events of `channel` in `status`, oldest first, each with its attempt log, in one
+        round trip."""
         result = await (
-            self.db.prepare(f"{_EVENTS} WHERE status = ? ORDER BY seq LIMIT ?")
-            .bind(status, limit)
+            self.db.prepare(f"{_EVENTS} WHERE status = ? AND channel = ? ORDER BY seq LIMIT ?")
+            .bind(status, channel, limit)
             .all()
         )
         return [event_of(row) for row in result.get("results") or []]
 
-    def of_order(self, order_id: str) -> Statement:
-        """The events of one order, in order, each with its attempt log (rows for `event_of`)."""
-        return self.db.prepare(f"{_EVENTS} WHERE order_id = ? ORDER BY seq").bind(order_id)
-
-    def counts(self) -> Statement:
-        """How many events are pending and dead."""
-        return self.db.prepare(
-            "SELECT status, count(*) AS n FROM webhook_outbox "
-            "WHERE status IN ('pending', 'dead') GROUP BY status"
+    def of_order(self, order_id: str, channel: str = WEBHOOK) -> Statement:
+        """The events of one order in `channel`, in order, each with its attempt log (rows for
+        `event_of`)."""
+        return self.db.prepare(f"{_EVENTS} WHERE order_id = ? AND channel = ? ORDER BY seq").bind(
+            order_id, channel
         )
 
-    async def redeliver(self, event_id: str, now: str, url: str | None) -> bool:
-        """Puts the event back at the head of the schedule; False when there is no such event.
-        Redelivering is the operator saying the receiver is back: `url` is re-enabled, but only
-        for an event that exists (in the same round trip, so an unknown id changes nothing)."""
+    def counts(self, channel: str = WEBHOOK) -> Statement:
+        """How many events of `channel` are pending and dead."""
+        return self.db.prepare(
+            "SELECT status, count(*) AS n FROM webhook_outbox "
+            "WHERE status IN ('pending', 'dead') AND channel = ? GROUP BY status"
+        ).bind(channel)
+
+    async def redeliver(
+        self, event_id: str, now: str, url: str | None, channel: str = WEBHOOK
+    ) -> bool:
+        """Puts the event back at the head of the schedule; False when `channel` has no such
+        event. Redelivering is the operator saying the receiver is back: `url` is re-enabled,
+        but only for an event that exists (in the same round trip, so an unknown id changes
+        nothing)."""
         db = self.db
         results = await db.batch([
             db.prepare(
                 "UPDATE webhook_outbox SET status = 'pending', attempts = 0, next_attempt_at = ?, "
-                "claimed_until = NULL, claim_token = NULL WHERE event_id = ?"
-            ).bind(now, event_id),
+                "claimed_until = NULL, claim_token = NULL WHERE event_id = ? AND channel = ?"
+            ).bind(now, event_id, channel),
             db.prepare(
-                "DELETE FROM webhook_gone WHERE url = ? "
-                "AND EXISTS (SELECT 1 FROM webhook_outbox WHERE event_id = ?)"
-            ).bind(url or "", event_id),
+                "DELETE FROM webhook_gone WHERE url = ? AND EXISTS "
+                "(SELECT 1 FROM webhook_outbox WHERE event_id = ? AND channel = ?)"
+            ).bind(url or "", event_id, channel),
         ])  # fmt: skip
         return changes(results[0]) == 1
 

@@ -23,21 +23,17 @@ class SandboxLedger:
         )
         return _payment(row) if row else None
 
-    async def deposit(
-        self, order_id: str, status: str, paid: str | None, tx_hash: str, at: str
-    ) -> Payment | None:
-        """The order's payment now reports `status` with `paid` (its full amount when None);
-        None when no payment is for that order. One round trip."""
-        row = (
-            await self.db.prepare(
-                "UPDATE sandbox_payments SET status = ?, actually_paid = COALESCE(?, amount), "
-                "tx_hash = ?, updated_at = ? WHERE order_id = ? AND parent_payment_id IS NULL "
-                "RETURNING *"
+    async def of_order(self, order_id: str) -> list[Payment]:
+        """The order's payment first, then its repeat deposits in the order they came."""
+        result = await (
+            self.db.prepare(
+                "SELECT * FROM sandbox_payments WHERE order_id = ? "
+                "ORDER BY parent_payment_id IS NOT NULL, updated_at, payment_id"
             )
-            .bind(status, paid, tx_hash, at, order_id)
-            .first()
+            .bind(order_id)
+            .all()
         )
-        return _payment(row) if row else None
+        return [_payment(row) for row in result.get("results") or []]
 
     async def save(self, payment: Payment, at: str) -> None:
         await (

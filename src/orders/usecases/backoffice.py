@@ -63,10 +63,10 @@ class BackOffice:
         first QUEUE_LIMIT of `total`."""
         now = self.deps.clock()
         rows, count = await self.queries.read_batch([
-            self.queries.waiting(timestamp(now), QUEUE_LIMIT),
-            self.queries.waiting_count(timestamp(now)),
+            self.queries.waiting(QUEUE_LIMIT),
+            self.queries.waiting_count(),
         ])  # fmt: skip
-        waiting = queue([order_from_row(row) for row in rows], timestamp(now))
+        waiting = queue([order_from_row(row) for row in rows])
         return {
             "now": timestamp(now),
             "total": int(count[0]["n"]),
@@ -101,11 +101,11 @@ class BackOffice:
         now = self.deps.clock()
         rows, oldest, count, outbox = await self.queries.read_batch([
             self.queries.summary_rows(found),
-            self.queries.waiting(timestamp(now), 1),
-            self.queries.waiting_count(timestamp(now)),
+            self.queries.waiting(1),
+            self.queries.waiting_count(),
             self.outbox.counts(),
         ])  # fmt: skip
-        waiting = queue([order_from_row(row) for row in oldest], timestamp(now))
+        waiting = queue([order_from_row(row) for row in oldest])
         counts = {row["status"]: int(row["n"]) for row in outbox}
         return {
             "from": found.created_from,

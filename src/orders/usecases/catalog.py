@@ -82,6 +82,7 @@ class Catalog:
             fee_percent=self.deps.settings.fee_percent,
             min_amount=minimum,
             expires_at=timestamp(self.deps.clock() + QUOTE_VALID_FOR),
+            rate_lock_minutes=self.deps.settings.rate_lock_minutes,
         )
 
     async def _cached(self, key: str) -> Any:

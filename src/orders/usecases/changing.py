@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from orders.domain.changes import Change, Decide, WebhookEvent, evolve, webhook_event
+from orders.domain.emails import email_for
 from orders.domain.order import Order, timestamp
 from orders.errors import NotFound, VersionConflict
 from orders.ports import Deps, Statement, changes
@@ -21,6 +22,15 @@ Also = Callable[[Order], list[Statement]]
 def new_webhook(deps: Deps, order: Order, kind: str | None = None) -> WebhookEvent:
     """The webhook event of a change just decided, with a fresh id and the time now."""
     return webhook_event(order, deps.new_id("evt"), timestamp(deps.clock()), kind)
+
+
+def outbox_of(deps: Deps, order: Order, kind: str | None = None) -> list[WebhookEvent]:
+    """What a status change queues: the operator's `order.*` webhook, and the customer's email
+    when there is one to send (`kind` "created" for a new order; else from its status)."""
+    webhook = new_webhook(deps, order, "order.created" if kind == "created" else None)
+    now = timestamp(deps.clock())
+    email = email_for(order, deps.settings, deps.new_id("msg"), now, kind)
+    return [webhook] if email is None else [webhook, email]
 
 
 class Changer:
@@ -88,5 +98,5 @@ class Changer:
         """The order after `change`, and the statements that write it, its event and webhook."""
         now = timestamp(self.deps.clock())
         after, event = evolve(before, change, now, self.deps.tokens(12))
-        outbox = new_webhook(self.deps, after) if event else None
+        outbox = outbox_of(self.deps, after) if event else []
         return after, self.store.update(before, after, event, outbox)

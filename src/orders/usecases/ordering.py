@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
+from orders import strict_json
 from orders.domain import money
 from orders.domain.changes import Change, check_operator_change
 from orders.domain.exchange import NewOrder, check_order
@@ -30,7 +31,8 @@ from orders.processors.base import Processor, ProcessorError
 from orders.storage.idempotency import IdempotencyStore
 from orders.storage.orders import OrderStore
 from orders.usecases.catalog import Catalog
-from orders.usecases.changing import Changer, new_webhook
+from orders.usecases.changing import Changer, outbox_of
+from orders.usecases.choices import key_hash
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # A reservation older than this belongs to an attempt that died mid-way; it may be taken over.
@@ -103,6 +105,7 @@ class Ordering:
     async def _create(self, body: NewOrder, quote: Quote, key: str | None = None) -> Created:
         deps = self.deps
         order_id = deps.new_id("ord")
+        customer_key = deps.tokens(24)
         callback = f"{deps.settings.public_api_url}/api/ipn/{self.processor.name}"
         try:
             payment = await self.processor.create_payment(
@@ -118,7 +121,8 @@ class Ordering:
             ) from None
         now = deps.clock()
         created = timestamp(now)
-        expires = now + timedelta(minutes=deps.settings.payment_window_minutes)
+        # The rate is locked for the window to pay in, and no longer (docs/api.md, "Rate lock").
+        expires = now + timedelta(minutes=deps.settings.rate_lock_minutes)
         if payment.expires_at and now < payment.expires_at < expires:
             expires = payment.expires_at  # never promise longer than the processor will wait
         event = Event(to_status=Status.AWAITING_PAYMENT.value, at=created, source=Source.API.value)
@@ -137,6 +141,7 @@ class Ordering:
             payout_address=body.payout_address,
             payout_extra_id=body.payout_extra_id,
             refund_address=body.refund_address,
+            refund_extra_id=body.refund_extra_id if body.refund_address else None,
             email=body.email,
             rate=money.to_text(quote.rate),
             fee_percent=money.to_text(quote.fee_percent),
@@ -152,10 +157,13 @@ class Ordering:
             payout_tx_hash=None,
             processor_seen_at=created,
             change_id=deps.tokens(12),
+            customer_key_hash=key_hash(customer_key),
             events=(event,),
         )
-        answer = order.public_json()
-        statements = self.store.insert(order, event, new_webhook(deps, order, "order.created"))
+        # The customer's key is in this answer only (and its replays): it is what lets them
+        # make the choices of a problem payment.
+        answer = strict_json.dumps({**order.public(), "customer_key": customer_key})
+        statements = self.store.insert(order, event, outbox_of(deps, order, "created"))
         if key is not None:
             statements.append(self.keys.complete(key, order.id, 201, answer))
         await deps.db.batch(statements)

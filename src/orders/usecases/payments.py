@@ -7,12 +7,13 @@ same way whether a callback, the sandbox or the cron job noticed it, and only on
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from orders.domain import money
 from orders.domain.changes import Change
-from orders.domain.lifecycle import OPEN_FOR_PAYMENT, Status
+from orders.domain.lifecycle import OPEN_FOR_PAYMENT, Source
 from orders.domain.order import Order, timestamp
 from orders.domain.settlement import STATUS_MAP, expiry, settle
 from orders.errors import FieldError, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
@@ -110,15 +111,17 @@ class Payments:
             return [self.store.touch_seen(judged.id, now), *(also(judged) if also else [])]
 
         return await Changer(self.deps).change(
-            order.id, lambda o: settle(o, payment), current=order, also=writes
+            order.id, lambda o: settle(o, payment, now), current=order, also=writes
         )
 
     async def sandbox_pay(
-        self, order_id: str, status: str, amount_text: str | None, callback: bool = True
-    ) -> Order:
+        self, order_id: str, status: str, amount_text: str | None, callback: bool = True,
+        late: bool = False,
+    ) -> Order:  # fmt: skip
         """Simulates a deposit: the sandbox ledger records it, then (unless `callback` is False,
         a callback lost on the way) its signed callback goes through `receive` exactly like
-        NOWPayments' would. Returns the order as it then is."""
+        NOWPayments' would. `late` first ends the order's window, as if the customer paid after
+        the rate lock ran out. Returns the order as it then is."""
         sandbox = self.processor
         if not isinstance(sandbox, SandboxProcessor):
             raise NotFound("The sandbox is only available when PROCESSOR=sandbox.")
@@ -130,6 +133,8 @@ class Payments:
             amount = money.parse_amount(amount_text) if amount_text else None
         except money.NotAnAmount as exc:
             raise ValidationFailed([FieldError("amount", str(exc))]) from None
+        if late:
+            await self._end_window(order_id)
         paid = await sandbox.record_deposit(order_id, status, amount)
         if paid is None:
             raise NotFound("No order with this id.")
@@ -144,6 +149,16 @@ class Payments:
         assert after is not None
         return after
 
+    async def _end_window(self, order_id: str) -> None:
+        now = timestamp(self.deps.clock())
+
+        def end(order: Order) -> Change:
+            until = min(order.expires_at, now)
+            change = expiry(replace(order, expires_at=until), now) or Change(None, Source.SCHEDULER)
+            return replace(change, fields={**change.fields, "expires_at": until})
+
+        await Changer(self.deps).change(order_id, end)
+
     async def expire_due(self) -> int:
         """Moves `awaiting_payment` orders past their window to `expired`: a bounded batch, in
         two round trips however many orders it holds."""
@@ -157,7 +172,7 @@ class Payments:
         now = self.deps.clock()
         quiet = await self.store.quiet(
             self.processor.name,
-            (*(s.value for s in OPEN_FOR_PAYMENT), Status.EXPIRED.value),
+            tuple(s.value for s in OPEN_FOR_PAYMENT),
             quiet_since=timestamp(now - RECONCILE_AFTER),
             expired_after=timestamp(now - LATE_PAYMENT_HORIZON),
             limit=RECONCILE_BATCH,
@@ -170,12 +185,12 @@ class Payments:
                 log.warning("reconcile: processor unavailable (%s); next run retries", exc.message)
                 break
         asked = [order for order in quiet if order.id in reports]
+        seen = timestamp(now)
 
         def decide(order: Order) -> Change | None:
             payment = reports[order.id]
-            return settle(order, payment) if payment is not None else None
+            return settle(order, payment, seen) if payment is not None else None
 
-        seen = timestamp(now)
         await Changer(self.deps).change_all(
             asked, decide, also=lambda order: [self.store.touch_seen(order.id, seen)]
         )

@@ -1,22 +1,27 @@
-"""Signed webhook delivery to the operator from the D1 outbox.
+"""Delivery from the D1 outbox: signed webhooks to the operator here, and the one attempt loop
+every channel shares (`Delivery`; the customer's emails are `usecases.emails`).
 
-The rules are data and pure functions (`domain.delivery`); `Webhooks` claims due events, sends
-them through the injected `send`, and records every attempt. Events of one order go out in the
-order they happened; a claim keeps two overlapping runs from sending one event at the same time.
+The rules are data and pure functions (`domain.delivery`); a channel says only where its events
+go and what request carries one. `Delivery` claims due events, sends them through the injected
+`send`, and records every attempt. Events of one order go out in the order they happened,
+within their channel; a claim keeps two overlapping runs from sending one event at the same time.
+
+The operator's list, counts and redelivery (`GET /api/admin/webhooks`, the stats) are about
+webhooks only; emails have their own (`Emails.events`, `Emails.redeliver`).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
 
 from orders.domain.delivery import Outcome, after_attempt, outcome, retry_after, sign
 from orders.domain.order import timestamp
 from orders.errors import FieldError, NotFound, ValidationFailed
 from orders.ports import Deps, OutboundRequest, SendError
-from orders.storage.outbox import Outbox
+from orders.storage.outbox import WEBHOOK, Outbox
 
 log = logging.getLogger("onecash.webhooks")
 
@@ -26,10 +31,31 @@ AFTER_RESPONSE_LIMIT = 5
 STATUSES = ("pending", "delivered", "dead")
 
 
-class Webhooks:
+class Delivery:
+    """One channel of the outbox, delivered with the webhooks' rules: a subclass names its
+    channel, where its events go (`target`) and the request that carries one (`request`)."""
+
+    channel: ClassVar[str]
+    # Whether a 410 Gone stops every delivery to the target until the operator redelivers (a
+    # webhook receiver's way of saying "stop"); without it, a 410 ends only that event.
+    stops_when_gone: ClassVar[bool] = False
+
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.outbox = Outbox(deps.db)
+
+    def target(self) -> str | None:
+        """Where due events go now; None while the channel is not configured (they wait)."""
+        raise NotImplementedError
+
+    def endpoint(self) -> str | None:
+        """The configured target, even when not all of the channel's settings are there: what a
+        redelivery re-enables after a 410."""
+        return self.target()
+
+    def request(self, row: dict[str, Any], started: datetime, url: str) -> OutboundRequest:
+        """The HTTP request that delivers one claimed outbox row to `url`."""
+        raise NotImplementedError
 
     async def deliver_due(self) -> None:
         """After a response (waitUntil): a small batch, so it ends well inside the runtime's
@@ -37,56 +63,42 @@ class Webhooks:
         try:
             await self.deliver_due_count(AFTER_RESPONSE_LIMIT)
         except Exception:
-            log.exception("webhook delivery after the response failed; cron retries")
+            log.exception("%s delivery after the response failed; cron retries", self.channel)
 
     async def deliver_due_count(self, limit: int = BATCH_LIMIT) -> int:
         """Delivers what is due, oldest first and in order per order; returns attempts made."""
-        settings = self.deps.settings
-        if not settings.webhook_url or not settings.webhook_secret:
-            # Events stay queued (visible to the operator) until both are configured.
+        url = self.target()
+        if url is None:
+            # Events stay queued (visible to the operator) until the channel is configured.
             return 0
         attempts = 0
         while attempts < limit:
             row = await self.outbox.claim_next(
-                settings.webhook_url,
+                url,
                 self.deps.tokens(12),
                 timestamp(self.deps.clock() + CLAIM_FOR),
                 timestamp(self.deps.clock()),
+                self.channel,
             )
             if row is None:
                 break
             attempts += 1
-            if await self._attempt(row, settings.webhook_url, settings.webhook_secret):
+            if await self._attempt(row, url):
                 break  # 410: the receiver asked us to stop
         return attempts
 
-    async def _attempt(self, row: dict[str, Any], url: str, secret: str) -> bool:
-        """One delivery; True when the receiver answered 410 Gone."""
+    async def _attempt(self, row: dict[str, Any], url: str) -> bool:
+        """One delivery; True when the receiver answered 410 Gone and that stops the channel."""
         deps = self.deps
-        body = str(row["payload"]).encode("utf-8")
         event_id = str(row["event_id"])
         started = deps.clock()
-        unix_time = int(started.timestamp())
-        request = OutboundRequest(
-            "POST",
-            url,
-            {
-                "Content-Type": "application/json",
-                "User-Agent": "onecash-webhooks/1",
-                "webhook-id": event_id,
-                "webhook-timestamp": str(unix_time),
-                "webhook-signature": sign(secret, event_id, unix_time, body),
-            },
-            body,
-            deps.settings.webhook_timeout_seconds,
-        )
         status: int | None = None
         error: str | None = None
         wait = None
         # A measurement for the operator's log, not a decision, so real elapsed time is right here.
         clock_start = time.monotonic()
         try:
-            response = await deps.send(request)
+            response = await deps.send(self.request(row, started, url))
             status = response.status
             wait = retry_after(response.headers.get("retry-after"))
             if outcome(status) is Outcome.RETRY:
@@ -98,7 +110,7 @@ class Webhooks:
         now = deps.clock()
         jitter = int(deps.tokens(2).encode().hex(), 16) % 2001 / 1000 - 1
         after = after_attempt(attempts, status, error, now, wait, jitter)
-        gone = outcome(status) is Outcome.GONE
+        gone = self.stops_when_gone and outcome(status) is Outcome.GONE
         await self.outbox.record(
             row,
             {"at": timestamp(started), "status_code": status, "error": error,
@@ -110,18 +122,64 @@ class Webhooks:
             url if gone else None,
         )  # fmt: skip
         if after.state == "dead":
-            log.warning("webhook %s is dead after %d attempts: %s", event_id, attempts,
+            log.warning("%s %s is dead after %d attempts: %s", self.channel, event_id, attempts,
                         after.last_error)  # fmt: skip
         if gone:
-            log.warning("webhook receiver %s answered 410 Gone: deliveries stop until an "
-                        "operator redelivers an event", url)  # fmt: skip
+            log.warning("%s receiver %s answered 410 Gone: deliveries stop until an "
+                        "operator redelivers an event", self.channel, url)  # fmt: skip
         return gone
 
-    async def events(self, status: str = "pending") -> dict[str, Any]:
-        """The operator's view of the outbox: events in `status`, each with its attempts."""
+    async def listed(self, status: str) -> list[dict[str, Any]]:
+        """This channel's events in `status`, each with its attempts, for the operator."""
         if status not in STATUSES:
             raise ValidationFailed([FieldError("status", "must be pending, delivered or dead")])
-        events = await self.outbox.events(status)
+        return await self.outbox.events(status, channel=self.channel)
+
+    async def redeliver(self, event_id: str) -> None:
+        """Puts one of this channel's events back at the start of its schedule (and, for a
+        channel that stops when gone, re-enables its target)."""
+        now = timestamp(self.deps.clock())
+        url = self.endpoint() if self.stops_when_gone else None
+        if not await self.outbox.redeliver(event_id, now, url, self.channel):
+            raise NotFound(f"No {self.channel} event with this id.")
+
+
+class Webhooks(Delivery):
+    """Signed `order.*` events to the operator's WEBHOOK_URL (Standard Webhooks)."""
+
+    channel = WEBHOOK
+    stops_when_gone = True
+
+    def target(self) -> str | None:
+        settings = self.deps.settings
+        return settings.webhook_url if settings.webhook_url and settings.webhook_secret else None
+
+    def endpoint(self) -> str | None:
+        return self.deps.settings.webhook_url
+
+    def request(self, row: dict[str, Any], started: datetime, url: str) -> OutboundRequest:
+        body = str(row["payload"]).encode("utf-8")
+        event_id = str(row["event_id"])
+        unix_time = int(started.timestamp())
+        return OutboundRequest(
+            "POST",
+            url,
+            {
+                "Content-Type": "application/json",
+                "User-Agent": "onecash-webhooks/1",
+                "webhook-id": event_id,
+                "webhook-timestamp": str(unix_time),
+                "webhook-signature": sign(
+                    str(self.deps.settings.webhook_secret), event_id, unix_time, body
+                ),
+            },
+            body,
+            self.deps.settings.webhook_timeout_seconds,
+        )
+
+    async def events(self, status: str = "pending") -> dict[str, Any]:
+        """The operator's view of the webhooks: events in `status`, each with its attempts."""
+        events = await self.listed(status)
         url = self.deps.settings.webhook_url
         return {
             "status": status,
@@ -129,8 +187,3 @@ class Webhooks:
             "endpoint_disabled_by_410": bool(url) and await self.outbox.gone(url or ""),
             "events": events,
         }
-
-    async def redeliver(self, event_id: str) -> None:
-        now = timestamp(self.deps.clock())
-        if not await self.outbox.redeliver(event_id, now, self.deps.settings.webhook_url):
-            raise NotFound("No webhook event with this id.")

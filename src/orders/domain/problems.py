@@ -1,0 +1,162 @@
+"""Problem payments: a deposit that came after the rate lock ended, or short of the amount. What
+the customer is shown, what they may choose, and what each choice does to the order. Pure: the
+time and any fresh quote come in as values (docs/api.md, "Problem payments").
+
+The rate is locked only for the payment window, so a late deposit never settles at it by itself:
+the customer takes a fresh quote for what arrived, or a refund. A short deposit is never sent on
+as if it were whole: the customer sends the rest, takes a payout for what arrived at the locked
+rate, or a refund. An over-payment goes ahead; its excess is refunded.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from orders.domain import money
+from orders.domain.changes import Change
+from orders.domain.currencies import CURRENCIES
+from orders.domain.lifecycle import FINAL, Source, Status
+from orders.domain.times import timestamp
+from orders.errors import ChoiceUnavailable, OfferExpired
+
+if TYPE_CHECKING:
+    from orders.domain.order import Order
+
+LATE = "late_deposit"
+UNDERPAID = "underpaid"
+OFFER_VALID_FOR = timedelta(minutes=5)
+
+
+class Choice(StrEnum):
+    FRESH_QUOTE = "fresh_quote"  # late: a quote for what arrived, at today's rate
+    CONTINUE = "continue"  # late: accept that quote
+    SEND_REST = "send_rest"  # short: send what is missing, in a new window
+    PARTIAL_PAYOUT = "partial_payout"  # short: a payout for what arrived, at the locked rate
+    REFUND = "refund"  # late or short: everything that arrived goes back
+    REFUND_ADDRESS = "refund_address"  # any time before the end: where a refund would go
+
+
+C = Choice
+CHOICES: dict[str, tuple[Choice, ...]] = {
+    LATE: (C.FRESH_QUOTE, C.CONTINUE, C.REFUND),
+    UNDERPAID: (C.SEND_REST, C.PARTIAL_PAYOUT, C.REFUND),
+}
+
+
+def available(order: Order) -> tuple[Choice, ...]:
+    """The choices the customer may make now."""
+    problem = CHOICES.get(order.problem or "", ()) if order.status is Status.ACTION_REQUIRED else ()
+    if order.status in FINAL or order.status is Status.REFUNDING:
+        return problem
+    return (*problem, C.REFUND_ADDRESS)
+
+
+def remaining(order: Order) -> Decimal:
+    """What is still missing of the amount to pay (0 when it all came)."""
+    return max(Decimal(order.pay_amount) - order.received, Decimal(0))
+
+
+def excess(order: Order) -> Decimal | None:
+    """What came beyond the amount of an order that went ahead: it is refunded."""
+    if order.status not in (Status.PAID, Status.COMPLETED):
+        return None
+    extra = order.received - Decimal(order.pay_amount)
+    return extra if extra > 0 else None
+
+
+def partial_payout(order: Order) -> Decimal:
+    """The payout for what arrived, at the locked rate and fee: the quoted payout, pro rata,
+    rounded down to what the currency can carry."""
+    exact = money.CONTEXT
+    share = exact.divide(exact.multiply(Decimal(order.to_amount), order.received),
+                         Decimal(order.pay_amount))  # fmt: skip
+    return money.round_down(share, _decimals(order.to_currency))
+
+
+def action(order: Order) -> dict[str, Any] | None:
+    """What happened and what the customer may do, as the public order shows it."""
+    if order.status is not Status.ACTION_REQUIRED or order.problem not in CHOICES:
+        return None
+    underpaid = order.problem == UNDERPAID
+    return {
+        "reason": order.problem,
+        "received": order.received_amount,
+        "choices": [c.value for c in available(order) if c is not C.REFUND_ADDRESS],
+        "remaining": money.to_text(remaining(order)) if underpaid else None,
+        "partial_payout": {"amount": money.to_text(partial_payout(order))} if underpaid else None,
+        "offer": json.loads(order.offer) if order.offer and not underpaid else None,
+    }
+
+
+def offer(order: Order, to_amount: Decimal, rate: Decimal, now: datetime) -> Change:
+    """A fresh quote for everything that arrived late, open for OFFER_VALID_FOR."""
+    check(order, C.FRESH_QUOTE)
+    quoted = {
+        "amount": order.received_amount,
+        "to_amount": money.to_text(to_amount),
+        "rate": money.to_text(rate),
+        "expires_at": timestamp(now + OFFER_VALID_FOR),
+    }
+    return Change(None, Source.API, fields={"offer": json.dumps(quoted, sort_keys=True)})
+
+
+def decide(
+    order: Order,
+    choice: Choice,
+    now: datetime,
+    window: timedelta,
+    refund_to: tuple[str, str | None] | None = None,
+) -> Change:
+    """The change a choice makes (all but `fresh_quote`, which needs a quote: `offer`).
+    `refund_to` is the refund address and memo, already checked, when the customer gave one."""
+    check(order, choice)
+    refund_fields = (
+        {"refund_address": refund_to[0], "refund_extra_id": refund_to[1]} if refund_to else {}
+    )
+    received = order.received_amount
+    currency = order.pay_currency
+    if choice is C.REFUND_ADDRESS:
+        return Change(None, Source.API, fields=refund_fields)
+    if choice is C.REFUND:
+        return Change(Status.REFUNDING, Source.API,
+                      f"the customer asked for a refund of {received} {currency}",
+                      refund_fields)  # fmt: skip
+    if choice is C.SEND_REST:
+        until = timestamp(now + window)
+        return Change(Status.PARTIALLY_PAID, Source.API,
+                      f"the customer will send the remaining {money.to_text(remaining(order))} "
+                      f"{currency} by {until}", {"expires_at": until})  # fmt: skip
+    if choice is C.PARTIAL_PAYOUT:
+        payout = money.to_text(partial_payout(order))
+        return Change(Status.PAID, Source.API,
+                      f"the customer accepted {payout} {order.to_currency} for the {received} "
+                      f"{currency} received, at the locked rate",
+                      {"from_amount": received, "pay_amount": received,
+                       "to_amount": payout})  # fmt: skip
+    quoted = json.loads(order.offer) if order.offer else None
+    if not quoted or quoted["expires_at"] <= timestamp(now) or quoted["amount"] != received:
+        raise OfferExpired()
+    return Change(Status.PAID, Source.API,
+                  f"the customer accepted a fresh quote: {quoted['to_amount']} "
+                  f"{order.to_currency} for the {received} {currency} received late",
+                  {"from_amount": received, "pay_amount": received,
+                   "to_amount": quoted["to_amount"], "rate": quoted["rate"]})  # fmt: skip
+
+
+def check(order: Order, choice: Choice) -> None:
+    """Refuses a choice the order does not offer now, naming those it does."""
+    choices = available(order)
+    if choice not in choices:
+        names = ", ".join(c.value for c in choices) or "none"
+        raise ChoiceUnavailable(
+            f"This order ({order.status.value}) does not offer {choice.value}; "
+            f"its choices now: {names}."
+        )
+
+
+def _decimals(code: str) -> int:
+    return next((c.decimals for c in CURRENCIES if c.code == code), 8)

@@ -1,0 +1,104 @@
+"""The customer's choices for a problem payment (domain.problems), made with the order's key.
+
+The key is the customer's alone: only its SHA-256 is stored, it travels in the request's body
+(never a URL), and without it an order can be read but not changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+
+from orders.domain import problems
+from orders.domain.changes import Change
+from orders.domain.currencies import Currency
+from orders.domain.exchange import destination_problems
+from orders.domain.order import Order
+from orders.domain.problems import Choice
+from orders.errors import ChoiceUnavailable, FieldError, Forbidden, NotFound, ValidationFailed
+from orders.ports import Deps
+from orders.storage.orders import OrderStore
+from orders.usecases.catalog import Catalog
+from orders.usecases.changing import Changer
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+class Choices:
+    def __init__(self, deps: Deps, catalog: Catalog) -> None:
+        self.deps = deps
+        self.catalog = catalog
+        self.store = OrderStore(deps.db)
+
+    async def choose(
+        self,
+        order_id: str,
+        key: str,
+        choice: Choice,
+        refund_address: str | None = None,
+        refund_extra_id: str | None = None,
+    ) -> Order:
+        """Makes `choice` for the order, as it is when written (a lost race is judged again)."""
+        order = await self.store.get(order_id) if order_id.startswith("ord_") else None
+        if order is None:
+            raise NotFound("No order with this id. Check the link you were given.")
+        # An order made before keys existed has none: it is read-only, as with a wrong key.
+        if not order.customer_key_hash or not hmac.compare_digest(
+            key_hash(key), order.customer_key_hash
+        ):
+            raise Forbidden()
+        problems.check(order, choice)  # before asking the processor for anything
+        now = self.deps.clock()
+        window = timedelta(minutes=self.deps.settings.rate_lock_minutes)
+        currencies = await self.catalog.currencies()
+        refund_to = _refund_to(order, choice, currencies, refund_address, refund_extra_id)
+        if choice is Choice.FRESH_QUOTE:
+            source, target = currencies.get(order.pay_currency), currencies.get(order.to_currency)
+            if source is None or target is None:
+                raise ChoiceUnavailable("This pair is no longer offered; choose a refund.")
+            quote = await self.catalog.quote(source, target, order.received, "choice")
+
+            def decide(current: Order) -> Change:
+                if current.received != quote.amount:
+                    raise ChoiceUnavailable(
+                        "More arrived while we were quoting; ask for a fresh quote again."
+                    )
+                return problems.offer(current, quote.to_amount, quote.rate, now)
+        else:
+
+            def decide(current: Order) -> Change:
+                return problems.decide(current, choice, now, window, refund_to)
+
+        changed, _ = await Changer(self.deps).change(order.id, decide, current=order)
+        return changed
+
+
+def _refund_to(
+    order: Order,
+    choice: Choice,
+    currencies: dict[str, Currency],
+    address: str | None,
+    extra_id: str | None,
+) -> tuple[str, str | None] | None:
+    """The refund address (and memo) given with a refund, checked like a payout address;
+    None when none is given and the order's own will do."""
+    if choice not in (Choice.REFUND, Choice.REFUND_ADDRESS):
+        if address or extra_id:
+            problem = f"goes only with refund or refund_address, not {choice.value}"
+            raise ValidationFailed([FieldError("refund_address", problem)])
+        return None
+    if not address:
+        if choice is Choice.REFUND_ADDRESS or not order.refund_address:
+            raise ValidationFailed([FieldError("refund_address", "is required: where "
+                                               "should the refund go?")])  # fmt: skip
+        return None
+    currency = currencies.get(order.pay_currency)
+    if currency is None:
+        raise ChoiceUnavailable(f"{order.pay_currency} is no longer offered, so a refund "
+                                "address cannot be checked here; contact support.")  # fmt: skip
+    if found := destination_problems(currency, address, extra_id, "refund"):
+        raise ValidationFailed(found)
+    return address, extra_id

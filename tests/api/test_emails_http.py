@@ -1,0 +1,166 @@
+"""The customer's emails (issue 11), black-box: the local host configured for Resend, with
+EMAIL_API_URL pointed at a fake of Resend's API on loopback that records what it is sent."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from tests.support.inprocess import order_body
+from tests.support.localhost import Client, LocalHost, local_host
+
+API_KEY = "re_blackbox_key_not_real"
+SENDER = "ONE CASH <orders@example.com>"
+SITE = "https://onncx.example"
+CUSTOMER = "alice@example.com"
+
+
+@dataclass(frozen=True)
+class Sent:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+class FakeResend:
+    """Resend's `POST /emails` on loopback: records each request, then answers `status` (200
+    with an email id, as Resend does, or the failure it is told to give)."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.sent: list[Sent] = []
+        self._lock = threading.Lock()
+        self._server: ThreadingHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}/emails"
+
+    def up(self) -> FakeResend:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                with fake._lock:  # recorded before answering: once answered, it is here
+                    fake.sent.append(Sent(self.path, headers, json.loads(raw)))
+                ok = fake.status == 200
+                answer = json.dumps({"id": str(uuid.uuid4())}).encode() if ok else b""
+                self.send_response(fake.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def down(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    def to(self, address: str) -> list[Sent]:
+        with self._lock:
+            return [s for s in self.sent if s.body["to"] == [address]]
+
+
+@pytest.fixture
+def provider() -> Iterator[FakeResend]:
+    fake = FakeResend().up()
+    yield fake
+    fake.down()
+
+
+@pytest.fixture
+def host(provider: FakeResend) -> Iterator[LocalHost]:
+    with local_host(EMAIL_PROVIDER="resend", EMAIL_API_KEY=API_KEY, EMAIL_FROM=SENDER,
+                    EMAIL_API_URL=provider.url, PUBLIC_SITE_URL=SITE) as h:  # fmt: skip
+        yield h
+
+
+def create(api: Client, email: str = CUSTOMER) -> dict[str, Any]:
+    reply = api.request("POST", "/api/order", order_body(email=email))
+    assert reply.status == 201, reply.body
+    return reply.json  # type: ignore[no-any-return]
+
+
+def pay(api: Client, order_id: str, status: str) -> None:
+    reply = api.request("POST", f"/api/sandbox/pay/{order_id}", {"status": status})
+    assert reply.status == 200, reply.body
+
+
+def test_the_customer_is_emailed_the_payment_link_then_the_deposit_then_the_payment(
+    host: LocalHost, provider: FakeResend
+) -> None:
+    api = host.client()
+    order = create(api)
+    host.run_cron()
+    (link,) = provider.to(CUSTOMER)
+    page = f"{SITE}/payment.html?id={order['id']}"
+    assert link.body["subject"] == f"Your order {order['id']}: send 0.01 BTC"
+    assert page in link.body["text"]
+    assert order["payment"]["address"] in link.body["text"]
+
+    pay(api, order["id"], "confirming")
+    pay(api, order["id"], "finished")
+    host.run_cron()
+
+    sent = provider.to(CUSTOMER)
+    assert [s.body["subject"] for s in sent] == [
+        f"Your order {order['id']}: send 0.01 BTC",
+        f"Deposit seen for order {order['id']}",
+        f"Payment received for order {order['id']}",
+    ]
+    for s in sent:
+        assert s.path == "/emails"
+        assert s.headers["authorization"] == f"Bearer {API_KEY}"
+        assert s.body["from"] == SENDER
+        assert page in s.body["text"]
+        # The link is the order's id alone: the customer's key is never written into an email.
+        assert order["customer_key"] not in json.dumps(s.body)
+        assert "key=" not in s.body["text"]
+    keys = [s.headers["idempotency-key"] for s in sent]
+    assert len(set(keys)) == 3  # one per email, the same on each retry of it
+
+
+def test_a_provider_that_fails_is_retried_and_sends_each_email_once(
+    host: LocalHost, provider: FakeResend
+) -> None:
+    provider.status = 500
+    api = host.client()
+    order = create(api, "bob@example.com")
+    host.run_cron()
+    assert len(provider.to("bob@example.com")) >= 1  # tried, refused
+
+    provider.status = 200
+    host.advance(60)  # the first retry comes 30 s (±10 %) after a failure
+    assert host.run_cron()["emailed"] == 1
+    attempts = provider.to("bob@example.com")
+    assert len({s.headers["idempotency-key"] for s in attempts}) == 1  # one email, tried again
+    host.advance(3600)
+    assert host.run_cron()["emailed"] == 0  # delivered: never sent again
+    assert attempts[-1].body["subject"] == f"Your order {order['id']}: send 0.01 BTC"
+
+
+def test_an_order_without_an_email_sends_none(host: LocalHost, provider: FakeResend) -> None:
+    api = host.client()
+    reply = api.request("POST", "/api/order", order_body())
+    assert reply.status == 201
+    pay(api, reply.json["id"], "finished")
+    assert host.run_cron()["emailed"] == 0
+    assert provider.sent == []

@@ -1,0 +1,275 @@
+"""Problem payments as the customer and the operator see them (in-process): the rate lock, a late
+deposit, a short one, an over-payment, and the customer's choices made with the order's key."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from typing import Any
+
+from tests.core.conftest import MakeHarness
+from tests.support.inprocess import BTC_ADDRESS, TRON_ADDRESS, Harness
+
+# BIP-173's example with one character changed: the bech32 checksum fails.
+BTC_TYPO = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdx"
+
+
+async def pay(harness: Harness, order_id: str, **body: Any) -> dict[str, Any]:
+    reply = await harness.call("POST", f"/api/sandbox/pay/{order_id}", body)
+    assert reply.status == 200, reply.json
+    return reply.json["order"]  # type: ignore[no-any-return]
+
+
+async def order_of(harness: Harness, order_id: str) -> dict[str, Any]:
+    return (await harness.call("GET", f"/api/order/{order_id}")).json  # type: ignore[no-any-return]
+
+
+async def webhook_types(harness: Harness, order_id: str) -> list[str]:
+    rows = harness.rows(
+        "SELECT type FROM webhook_outbox WHERE order_id = ? AND channel = 'webhook' ORDER BY seq",
+        order_id,
+    )
+    return [r["type"] for r in rows]
+
+
+# --- the rate lock --------------------------------------------------------------------------
+
+
+async def test_the_rate_is_locked_for_twenty_minutes_and_that_is_the_window_to_pay(
+    harness: Harness,
+) -> None:
+    quote = await harness.call("GET", "/api/quote?from=btc&to=usdttrc20&amount=0.01")
+    assert quote.json["rate_lock_minutes"] == 20
+    order = await harness.create()
+    assert order["created_at"] == "2026-11-26T12:00:00Z"
+    assert order["expires_at"] == "2026-11-26T12:20:00Z"
+
+
+async def test_the_lock_is_configuration_and_the_old_window_name_still_works(
+    make_harness: MakeHarness,
+) -> None:
+    assert (await make_harness(RATE_LOCK_MINUTES="15").create())["expires_at"].endswith("15:00Z")
+    old_name = make_harness(PAYMENT_WINDOW_MINUTES="30")
+    assert (await old_name.create())["expires_at"].endswith("12:30:00Z")
+
+
+# --- the customer's key ---------------------------------------------------------------------
+
+
+async def test_the_key_is_given_once_and_only_its_hash_is_kept(harness: Harness) -> None:
+    reply = await harness.call("POST", "/api/order", {
+        "from_currency": "btc", "to_currency": "usdttrc20", "amount": "0.01",
+        "payout_address": TRON_ADDRESS,
+    })  # fmt: skip
+    key = reply.json["customer_key"]
+    assert len(key) >= 32
+    assert "customer_key" not in await order_of(harness, reply.json["id"])
+    [row] = harness.rows("SELECT customer_key_hash FROM orders WHERE id = ?", reply.json["id"])
+    assert row["customer_key_hash"] == hashlib.sha256(key.encode()).hexdigest()
+    assert key not in str(harness.rows("SELECT * FROM orders"))
+
+
+async def test_without_the_key_an_order_can_be_read_but_not_changed(harness: Harness) -> None:
+    order = await harness.create(refund_address=BTC_ADDRESS)
+    await pay(harness, order["id"], amount="0.004")
+    before = await order_of(harness, order["id"])
+    for key in ("wrong", harness.keys[order["id"]][:-1] + "x", ""):
+        body = {"key": key, "choice": "refund"}
+        reply = await harness.call("POST", f"/api/order/{order['id']}/choice", body)
+        assert reply.status == 403 and reply.json["error"]["code"] == "forbidden"
+    assert await order_of(harness, order["id"]) == before
+    missing = await harness.call("POST", f"/api/order/{order['id']}/choice", {"choice": "refund"})
+    assert missing.status == 422
+
+
+# --- a late deposit -------------------------------------------------------------------------
+
+
+async def test_a_late_deposit_waits_for_the_customer_then_continues_at_a_fresh_quote(
+    harness: Harness,
+) -> None:
+    order = await harness.create()  # 0.01 btc for 945.25 usdttrc20 at 95000, 0.5 % fee
+    late = await pay(harness, order["id"], late=True, amount="0.008")
+    assert late["status"] == "action_required" and late["late"] is True
+    action = late["action"]
+    assert action["reason"] == "late_deposit" and action["received"] == "0.008"
+    assert action["choices"] == ["fresh_quote", "continue", "refund"]
+    assert action["offer"] is None
+    assert await webhook_types(harness, order["id"]) == [
+        "order.created", "order.expired", "order.action_required",
+    ]  # fmt: skip
+
+    early = await harness.choose(order["id"], "continue")  # nothing offered yet
+    assert early.status == 409 and early.json["error"]["code"] == "offer_expired"
+    harness.clock.advance(minutes=1)
+    quoted = (await harness.choose(order["id"], "fresh_quote")).json
+    offer = quoted["action"]["offer"]
+    assert offer == {"amount": "0.008", "to_amount": "756.2", "rate": "95000",
+                     "expires_at": "2026-11-26T12:06:00Z"}  # fmt: skip
+    harness.clock.advance(minutes=4)
+    accepted = await harness.choose(order["id"], "continue")
+    assert accepted.status == 200
+    paid = accepted.json
+    assert paid["status"] == "paid" and paid["action"] is None
+    assert paid["from"]["amount"] == "0.008" and paid["to"]["amount"] == "756.2"
+    assert paid["payment"]["amount"] == "0.008" and paid["excess"] is None
+    assert "fresh quote" in paid["timeline"][-1]["note"]
+    queue = (await harness.call("GET", "/api/admin/queue", headers=harness.admin())).json
+    assert [(i["order"]["id"], i["reason"]) for i in queue["items"]] == [(order["id"], "payout")]
+
+
+async def test_a_fresh_quote_not_taken_in_time_expires(harness: Harness) -> None:
+    order = await harness.create()
+    await pay(harness, order["id"], late=True)
+    await harness.choose(order["id"], "fresh_quote")
+    harness.clock.advance(minutes=5)
+    expired = await harness.choose(order["id"], "continue")
+    assert expired.status == 409 and expired.json["error"]["code"] == "offer_expired"
+    assert (await order_of(harness, order["id"]))["status"] == "action_required"
+    again = await harness.choose(order["id"], "fresh_quote")
+    assert again.json["action"]["offer"]["expires_at"] == "2026-11-26T12:10:00Z"
+    assert (await harness.choose(order["id"], "continue")).json["status"] == "paid"
+
+
+async def test_more_money_after_a_fresh_quote_needs_a_new_one(harness: Harness) -> None:
+    order = await harness.create()
+    await pay(harness, order["id"], late=True, amount="0.004")
+    await harness.choose(order["id"], "fresh_quote")
+    more = await pay(harness, order["id"], amount="0.002")
+    assert more["action"]["received"] == "0.006" and more["action"]["offer"] is None
+    stale = await harness.choose(order["id"], "continue")
+    assert stale.status == 409 and stale.json["error"]["code"] == "offer_expired"
+
+
+async def test_a_late_deposit_refunded_to_an_address_checked_like_a_payout(
+    harness: Harness,
+) -> None:
+    order = await harness.create()
+    await pay(harness, order["id"], late=True)
+    nowhere = await harness.choose(order["id"], "refund")
+    assert nowhere.status == 422
+    assert nowhere.json["error"]["details"][0]["field"] == "refund_address"
+    typo = await harness.choose(order["id"], "refund", refund_address=BTC_TYPO)
+    assert typo.status == 422
+    [detail] = typo.json["error"]["details"]
+    assert detail["field"] == "refund_address" and "checksum" in detail["message"]
+    wrong_coin = await harness.choose(order["id"], "refund", refund_address=TRON_ADDRESS)
+    assert wrong_coin.status == 422
+    assert (await order_of(harness, order["id"]))["status"] == "action_required"
+
+    refunding = await harness.choose(order["id"], "refund", refund_address=BTC_ADDRESS)
+    assert refunding.status == 200
+    assert refunding.json["status"] == "refunding" and refunding.json["action"] is None
+    assert refunding.json["refund_address"] == BTC_ADDRESS
+    assert (await harness.choose(order["id"], "refund")).status == 409  # chosen already
+    queue = (await harness.call("GET", "/api/admin/queue", headers=harness.admin())).json
+    assert [(i["order"]["id"], i["reason"]) for i in queue["items"]] == [(order["id"], "refund")]
+
+    sent = {"status": "refunded", "refund_tx_hash": "ab" * 32, "refund_amount": "0.01"}
+    done = await harness.call("PUT", f"/api/order/{order['id']}", sent, headers=harness.admin())
+    assert done.status == 200
+    public = await order_of(harness, order["id"])
+    assert public["status"] == "refunded"
+    assert public["refund"] == {"tx_hash": "ab" * 32, "amount": "0.01"}
+    assert await webhook_types(harness, order["id"]) == [
+        "order.created", "order.expired", "order.action_required", "order.refunding",
+        "order.refunded",
+    ]  # fmt: skip
+
+
+# --- a short deposit ------------------------------------------------------------------------
+
+
+async def test_a_short_deposit_offers_the_rest_a_partial_payout_or_a_refund(
+    harness: Harness,
+) -> None:
+    order = await harness.create()
+    short = await pay(harness, order["id"], amount="0.004")
+    assert short["status"] == "action_required" and short["late"] is False
+    assert short["action"] == {
+        "reason": "underpaid", "received": "0.004",
+        "choices": ["send_rest", "partial_payout", "refund"], "remaining": "0.006",
+        "partial_payout": {"amount": "378.1"}, "offer": None,
+    }  # fmt: skip
+    wrong = await harness.choose(order["id"], "fresh_quote")
+    assert wrong.status == 409 and wrong.json["error"]["code"] == "choice_unavailable"
+    assert "send_rest, partial_payout, refund" in wrong.json["error"]["message"]
+
+
+async def test_sending_the_rest_reopens_the_window_and_the_rest_pays_the_order(
+    harness: Harness,
+) -> None:
+    order = await harness.create()
+    await pay(harness, order["id"], amount="0.004")
+    harness.clock.advance(minutes=30)  # long after the first window
+    rest = (await harness.choose(order["id"], "send_rest")).json
+    assert rest["status"] == "partially_paid" and rest["expires_at"] == "2026-11-26T12:50:00Z"
+    assert rest["payment"]["address"] == order["payment"]["address"]
+    paid = await pay(harness, order["id"])  # the sandbox sends what is still owed
+    assert paid["status"] == "paid" and paid["payment"]["received"] == "0.01"
+    assert paid["to"]["amount"] == order["to"]["amount"] and paid["late"] is False
+
+
+async def test_when_the_rest_does_not_come_in_time_the_customer_chooses_again(
+    harness: Harness,
+) -> None:
+    order = await harness.create()
+    await pay(harness, order["id"], amount="0.004")
+    await harness.choose(order["id"], "send_rest")
+    harness.clock.advance(minutes=21)
+    await harness.app.scheduled()
+    again = await order_of(harness, order["id"])
+    assert again["status"] == "action_required"
+    assert again["action"]["reason"] == "underpaid" and again["action"]["remaining"] == "0.006"
+
+
+async def test_the_rest_arriving_after_its_window_is_a_late_deposit(harness: Harness) -> None:
+    order = await harness.create()
+    await pay(harness, order["id"], amount="0.004")
+    await harness.choose(order["id"], "send_rest")
+    late = await pay(harness, order["id"], late=True)
+    assert late["status"] == "action_required" and late["action"]["reason"] == "late_deposit"
+    assert late["action"]["received"] == "0.01"
+
+
+async def test_a_partial_payout_pays_what_arrived_at_the_locked_rate(harness: Harness) -> None:
+    order = await harness.create()
+    await pay(harness, order["id"], amount="0.004")
+    harness.clock.advance(hours=2)  # the locked rate holds for what already arrived
+    paid = (await harness.choose(order["id"], "partial_payout")).json
+    assert paid["status"] == "paid"
+    assert paid["to"]["amount"] == "378.1" and paid["rate"] == order["rate"]
+    assert paid["from"]["amount"] == "0.004" and paid["excess"] is None
+
+
+# --- an over-payment ------------------------------------------------------------------------
+
+
+async def test_an_over_payment_goes_ahead_and_its_excess_waits_for_a_refund(
+    harness: Harness,
+) -> None:
+    order = await harness.create()
+    over = await pay(harness, order["id"], amount="0.012")
+    assert over["status"] == "paid" and over["excess"] == "0.002" and over["action"] is None
+    assert over["to"]["amount"] == order["to"]["amount"]
+    where = await harness.choose(order["id"], "refund_address", refund_address=BTC_ADDRESS)
+    assert where.status == 200 and where.json["refund_address"] == BTC_ADDRESS
+    assert where.json["status"] == "paid"
+    queue = (await harness.call("GET", "/api/admin/queue", headers=harness.admin())).json
+    assert [i["reason"] for i in queue["items"]] == ["payout_and_refund"]
+
+
+# --- races ----------------------------------------------------------------------------------
+
+
+async def test_two_choices_at_once_make_exactly_one_change(harness: Harness) -> None:
+    order = await harness.create(refund_address=BTC_ADDRESS)
+    await pay(harness, order["id"], amount="0.004")
+    replies = await asyncio.gather(
+        harness.choose(order["id"], "refund"), harness.choose(order["id"], "partial_payout")
+    )
+    assert sorted(r.status for r in replies) == [200, 409]
+    final = await order_of(harness, order["id"])
+    winner = next(r for r in replies if r.status == 200).json
+    assert final["status"] == winner["status"] and final["status"] in ("refunding", "paid")
+    assert len([e for e in final["timeline"] if e["source"] == "api"]) == 2  # created + one choice
