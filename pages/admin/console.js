@@ -10,6 +10,10 @@ const STALE_MESSAGE =
   "Someone else changed this order after you opened it, so nothing was changed. " +
   "It is reloaded below: check it, then try again.";
 
+// What the operator does for each queue reason, and the statuses each form may act on.
+const REASONS = { payout: "Pay out", payout_and_refund: "Pay out and refund the excess", refund: "Refund" };
+const PAYABLE = new Set(["paid", "partially_paid"]);
+const REFUNDABLE = new Set(["paid", "partially_paid", "action_required", "refunding"]);
 const $ = (id) => document.getElementById(id);
 const state = { view: "queue", from: "queue", cursor: null, order: null, etag: null, filters: {} };
 
@@ -93,7 +97,7 @@ async function loadQueue() {
   const list = $("queue-list");
   list.replaceChildren(...data.items.map((item) => orderRow(item.order, el("strong", {
     cls: "age",
-    text: `${item.reason === "payout" ? "Pay out" : "Refund or pay out"} · waiting ${age(item.age_seconds)}`,
+    text: `${REASONS[item.reason] ?? item.reason} · waiting ${age(item.age_seconds)}`,
   }))));
   $("queue-empty").hidden = data.items.length > 0;
   $("queue-more").textContent = data.total > data.items.length
@@ -137,9 +141,10 @@ function renderOrder(order) {
   $("memo-row").hidden = !order.to.extra_id;
   $("payout-tx-row").hidden = !order.payout.tx_hash;
   if (order.payout.tx_hash) $("payout-tx").replaceWith(Object.assign(explorerLink(order.to.currency, order.payout.tx_hash), { id: "payout-tx" }));
-  const waiting = order.status === "paid" || order.status === "partially_paid";
-  $("complete-form").hidden = !waiting;
-  $("refund-form").hidden = !waiting;
+  $("complete-form").hidden = !PAYABLE.has(order.status);
+  $("refund-form").hidden = !REFUNDABLE.has(order.status) || Boolean(order.excess);
+  $("excess-field").hidden = !order.excess;
+  $("excess-amount").textContent = order.excess ? `${order.excess} ${order.payment.currency}` : "";
 
   const facts = $("order-facts");
   facts.replaceChildren();
@@ -152,6 +157,9 @@ function renderOrder(order) {
   for (const [id, amount] of Object.entries(order.deposits)) fact(facts, `Deposit ${id}`, amount);
   fact(facts, "Processor payment id", `${order.payment.processor} ${order.payment.id}`);
   fact(facts, "Refund address", order.refund_address);
+  if (order.refund_extra_id) fact(facts, "Refund memo / tag", order.refund_extra_id);
+  if (order.excess) fact(facts, "Paid in excess (to refund)", `${order.excess} ${order.payment.currency}`);
+  if (order.action) fact(facts, "Waiting for the customer", order.action.reason.replace("_", " "));
   if (order.payment.tx_hash) {
     facts.append(el("div", {}, el("dt", { text: "Deposit transaction" }),
       el("dd", {}, explorerLink(order.payment.currency, order.payment.tx_hash))));
@@ -363,6 +371,10 @@ $("complete-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const body = { status: "completed", payout_tx_hash: $("payout-hash").value.trim() };
   if ($("complete-note").value.trim()) body.note = $("complete-note").value.trim();
+  if (state.order?.excess && $("excess-hash").value.trim()) {
+    body.refund_tx_hash = $("excess-hash").value.trim();
+    body.refund_amount = state.order.excess;
+  }
   act(body, event.target);
 });
 $("refund-form").addEventListener("submit", (event) => {

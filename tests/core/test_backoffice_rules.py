@@ -71,5 +71,6 @@ def test_an_operator_change_must_carry_what_it_records() -> None:
     assert fields(None) == ["status"]
     assert fields(None, note="hello") == ["status", "note"]
     assert fields(None, internal_note="called the customer") == []
-    assert fields(Status.COMPLETED, refund_tx_hash="ab" * 32, payout_tx_hash="cd" * 32) == [
-        "refund_tx_hash"]  # fmt: skip
+    # An over-payment's excess is refunded alongside the payout; a refund goes with nothing else.
+    assert fields(Status.COMPLETED, refund_tx_hash="ab" * 32, payout_tx_hash="cd" * 32) == []
+    assert fields(Status.PAID, refund_tx_hash="ab" * 32) == ["refund_tx_hash"]

@@ -273,3 +273,15 @@ async def test_two_choices_at_once_make_exactly_one_change(harness: Harness) -> 
     winner = next(r for r in replies if r.status == 200).json
     assert final["status"] == winner["status"] and final["status"] in ("refunding", "paid")
     assert len([e for e in final["timeline"] if e["source"] == "api"]) == 2  # created + one choice
+
+
+async def test_the_operator_records_the_excess_refund_with_the_payout(harness: Harness) -> None:
+    order = await harness.create(refund_address=BTC_ADDRESS)
+    await pay(harness, order["id"], amount="0.012")
+    done = {"status": "completed", "payout_tx_hash": "cd" * 32, "refund_tx_hash": "ab" * 32,
+            "refund_amount": "0.002"}  # fmt: skip
+    reply = await harness.call("PUT", f"/api/order/{order['id']}", done, headers=harness.admin())
+    assert reply.status == 200
+    shown = await order_of(harness, order["id"])
+    assert shown["status"] == "completed" and shown["excess"] == "0.002"
+    assert shown["refund"] == {"tx_hash": "ab" * 32, "amount": "0.002"}

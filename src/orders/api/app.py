@@ -82,11 +82,16 @@ class App:
         if 200 <= response.status < 300 and request.method in ("POST", "PUT"):
             # A write may have queued webhook events and emails: deliver them once the answer
             # is out.
-            response.background.append(self.webhooks.deliver_due)
-            response.background.append(self.emails.deliver_due)
+            response.background.append(self._deliver_after_response)
         if request.method == "HEAD":
             response.body, response.stream = b"", None
         return response
+
+    async def _deliver_after_response(self) -> None:
+        """One task for the runtime to wait for: the webhooks, then the emails (neither
+        raises)."""
+        await self.webhooks.deliver_due()
+        await self.emails.deliver_due()
 
     async def scheduled(self) -> dict[str, int]:
         """The cron entry (every minute): expire, reconcile, deliver webhooks, then emails. Each

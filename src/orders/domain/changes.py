@@ -137,8 +137,9 @@ def check_operator_change(
         errors.append(FieldError("payout_tx_hash", "is required to mark an order completed"))
     if target is Status.REFUNDED and not refund_tx_hash:
         errors.append(FieldError("refund_tx_hash", "is required to mark an order refunded"))
-    if target is not Status.REFUNDED and (refund_tx_hash or refund_amount):
-        errors.append(FieldError("refund_tx_hash", "goes only with status refunded"))
+    if target not in (Status.REFUNDED, Status.COMPLETED) and (refund_tx_hash or refund_amount):
+        errors.append(FieldError("refund_tx_hash", "goes only with status refunded, or with "
+                                 "completed for an over-payment's excess"))  # fmt: skip
     if refund_amount is not None:
         try:
             money.parse_amount(refund_amount)
@@ -147,8 +148,8 @@ def check_operator_change(
     if errors:
         raise ValidationFailed(errors)
     fields = {"payout_tx_hash": payout_tx_hash} if payout_tx_hash else {}
-    if target is Status.REFUNDED:
-        fields["refund_tx_hash"] = str(refund_tx_hash)
-        if refund_amount:
-            fields["refund_amount"] = refund_amount
+    if refund_tx_hash:
+        fields["refund_tx_hash"] = refund_tx_hash
+    if refund_amount:
+        fields["refund_amount"] = refund_amount
     return fields
