@@ -284,8 +284,14 @@ async def test_a_failing_provider_is_retried_on_the_webhook_schedule_then_dead(
     hooks = await harness.call("GET", "/api/admin/webhooks?status=dead", headers=harness.admin())
     assert hooks.json["events"] == []
 
+    # The operator finds it among the emails, and sends it again once the provider is back.
+    listed = await harness.call("GET", "/api/admin/emails?status=dead", headers=harness.admin())
+    assert listed.json["emails_configured"] is True
+    assert [e["event_id"] for e in listed.json["events"]] == [dead["event_id"]]
     harness.outbound.answer = answering(provider=200)
-    await emails.redeliver(dead["event_id"])
+    redo = await harness.call("POST", f"/api/admin/emails/{dead['event_id']}/redeliver",
+                              headers=harness.admin())  # fmt: skip
+    assert redo.status == 202
     assert await emails.deliver_due_count() == 1
     (delivered,) = (await emails.events("delivered"))["events"]
     assert delivered["event_id"] == dead["event_id"]
@@ -298,6 +304,11 @@ async def test_the_webhook_redelivery_does_not_take_an_email(make_harness: MakeH
     redo = await harness.call("POST", f"/api/admin/webhooks/{row['event_id']}/redeliver",
                               headers=harness.admin())  # fmt: skip
     assert redo.status == 404
+    (hook,) = harness.rows("SELECT event_id FROM webhook_outbox WHERE channel = 'webhook'")
+    other = await harness.call("POST", f"/api/admin/emails/{hook['event_id']}/redeliver",
+                               headers=harness.admin())  # fmt: skip
+    assert other.status == 404
+    assert (await harness.call("GET", "/api/admin/emails")).status == 401
 
 
 async def test_a_stuck_email_never_holds_back_a_webhook_nor_a_stuck_webhook_an_email(

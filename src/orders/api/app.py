@@ -21,7 +21,6 @@ from orders.errors import (
 from orders.ports import Deps
 from orders.processors import build_processor
 from orders.processors.base import Processor, ProcessorError
-from orders.usecases.emails import Emails
 
 log = logging.getLogger("onecash")
 
@@ -39,7 +38,7 @@ class App:
         self.handlers = Handlers(deps, self.processor)
         self.payments = self.handlers.payments
         self.webhooks = self.handlers.webhooks
-        self.emails = Emails(deps)
+        self.emails = self.handlers.emails
         self._routes: dict[str, Handler] = {
             route.name: self._limited(route.limit, getattr(self.handlers, route.name))
             for route in ROUTES

@@ -27,6 +27,7 @@ from orders.processors.base import Processor
 from orders.usecases.backoffice import BackOffice
 from orders.usecases.catalog import Catalog
 from orders.usecases.choices import Choices
+from orders.usecases.emails import Emails
 from orders.usecases.ordering import Ordering
 from orders.usecases.payments import Payments
 from orders.usecases.webhooks import Webhooks
@@ -47,6 +48,7 @@ class Handlers:
         self.ordering = Ordering(deps, processor, self.catalog)
         self.payments = Payments(deps, processor)
         self.webhooks = Webhooks(deps)
+        self.emails = Emails(deps)
         self.backoffice = BackOffice(deps)
         self.choices = Choices(deps, self.catalog)
 
@@ -142,6 +144,15 @@ class Handlers:
     async def redeliver_webhook(self, request: Request, params: Params) -> Response:
         await self._operator(request)
         await self.webhooks.redeliver(params["event_id"])
+        return json_response({"event_id": params["event_id"], "status": "pending"}, 202)
+
+    async def list_emails(self, request: Request, params: Params) -> Response:
+        await self._operator(request)
+        return json_response(await self.emails.events(request.query.get("status", "pending")))
+
+    async def redeliver_email(self, request: Request, params: Params) -> Response:
+        await self._operator(request)
+        await self.emails.redeliver(params["event_id"])
         return json_response({"event_id": params["event_id"], "status": "pending"}, 202)
 
     async def admin_orders(self, request: Request, params: Params) -> Response:

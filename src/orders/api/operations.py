@@ -199,6 +199,20 @@ OPERATIONS: dict[str, Operation] = {
         (Unauthorized, NotFound),
         operator=True,
     ),
+    "list_emails": Operation(
+        "The customers' emails in the outbox, by status, each with its attempt log.",
+        {200: Answer("The emails.", out.EmailEvents)},
+        (ValidationFailed, Unauthorized),
+        params=(Param("status", "query", "Which emails (default pending).",
+                      schema={"type": "string", "enum": ["pending", "delivered", "dead"]}),),
+        operator=True,
+    ),
+    "redeliver_email": Operation(
+        "Send an email again from the start of its schedule.",
+        {202: Answer("Queued.", out.Redelivery)},
+        (Unauthorized, NotFound),
+        operator=True,
+    ),
     "admin_orders": Operation(
         "Orders in the operator's view, newest first, a page at a time.",
         {200: Answer("A page of orders.", out.OperatorOrders)},

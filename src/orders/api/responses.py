@@ -265,6 +265,12 @@ class WebhookEvents(Shape):
     events: list[WebhookEvent]
 
 
+class EmailEvents(Shape):
+    status: Literal["pending", "delivered", "dead"]
+    emails_configured: bool = Field(description="A provider, its key and a sender are set.")
+    events: list[WebhookEvent] = Field(description="The emails; `type` is `email.<kind>`.")
+
+
 class OperatorOrderDetail(Shape):
     order: OperatorOrder
     etag: str = Field(description="The order's ETag, for If-Match on a change.")

@@ -45,6 +45,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/admin/stats", "admin_stats"),
     Route("GET", "/api/admin/webhooks", "list_webhooks"),
     Route("POST", "/api/admin/webhooks/{event_id}/redeliver", "redeliver_webhook"),
+    Route("GET", "/api/admin/emails", "list_emails"),
+    Route("POST", "/api/admin/emails/{event_id}/redeliver", "redeliver_email"),
     Route("GET", "/openapi.json", "openapi"),
 )
 
