@@ -217,6 +217,30 @@ async def test_a_sandbox_deposit_pays_the_order(make_edge: Any) -> None:
     await edge.settle()
 
 
+async def test_a_short_deposit_then_the_customers_choice_and_its_email(make_edge: Any) -> None:
+    resend = "https://api.resend.com/emails"
+    edge = make_edge(**{**LIVE, "PROCESSOR": "sandbox"}, EMAIL_PROVIDER="resend",
+                     EMAIL_API_KEY="re_edge_tier", EMAIL_FROM="orders@onncx.com")  # fmt: skip
+    edge.route(resend, lambda sent: (200, {}))
+    order = await created(edge, email="alice@example.com")
+    key = order.pop("customer_key")
+    short = await edge.fetch("POST", f"/api/sandbox/pay/{order['id']}", {"amount": "0.004"})
+    chosen = await edge.fetch("POST", f"/api/order/{order['id']}/choice",
+                              {"key": key, "choice": "partial_payout"})  # fmt: skip
+    refused = await edge.fetch("POST", f"/api/order/{order['id']}/choice",
+                               {"key": "not-it", "choice": "refund"})  # fmt: skip
+    await edge.settle()
+
+    assert short.json["order"]["status"] == "action_required"
+    assert chosen.status == 200 and chosen.json["status"] == "paid"
+    assert chosen.json["to"]["amount"] == short.json["order"]["action"]["partial_payout"]["amount"]
+    assert refused.status == 403
+    emails = [json.loads(sent.body or b"{}") for sent in edge.sent if sent.url == resend]
+    assert [e["to"] for e in emails] == [["alice@example.com"]] * 3  # link, action, paid
+    listed = await edge.fetch("GET", "/api/admin/emails?status=delivered", headers=ADMIN)
+    assert len(listed.json["events"]) == 3
+
+
 async def test_the_operator_lists_events_and_redelivers_after_a_410(make_edge: Any) -> None:
     edge = make_edge(**LIVE, WEBHOOK_URL=WEBHOOK_URL, WEBHOOK_SECRET=WEBHOOK_SECRET)
     nowpayments(edge)
