@@ -142,3 +142,35 @@ def test_the_public_site_never_links_to_the_console():
     pages = Path(__file__).resolve().parents[2] / "pages"
     for page in [*pages.glob("*.html"), *pages.glob("js/*.js")]:
         assert "admin" not in page.read_text(), page
+
+
+def test_a_refund_the_customer_chose_and_an_excess_are_done_from_the_console(page, host):
+    refund = host.create_order(refund_address="bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq")
+    host.call("POST", f"/api/sandbox/pay/{refund['id']}", {"amount": "0.004"})
+    chosen = {"key": refund["customer_key"], "choice": "refund"}
+    assert host.call("POST", f"/api/order/{refund['id']}/choice", chosen)[0] == 200
+    over = host.create_order()
+    host.call("POST", f"/api/sandbox/pay/{over['id']}", {"amount": "0.015"})
+
+    sign_in(page, host)
+    expect(page.locator("#queue-list li", has_text=refund["id"])).to_contain_text(
+        "Refund · waiting"
+    )
+    expect(page.locator("#queue-list li", has_text=over["id"])).to_contain_text(
+        "Pay out and refund the excess"
+    )
+    open_from_queue(page, refund["id"])
+    expect(page.get_by_role("button", name="Mark payout sent")).to_be_hidden()
+    page.get_by_label("Refund transaction hash").fill("ab" * 32)
+    page.get_by_role("button", name="Record refund").click()
+    expect(page.locator("#order-status")).to_have_text("refunded")
+
+    page.get_by_role("button", name="← Back").click()
+    open_from_queue(page, over["id"])
+    expect(page.locator("#order-facts")).to_contain_text("0.005 btc")
+    expect(page.get_by_role("button", name="Record refund")).to_be_hidden()
+    page.get_by_label("Payout transaction hash").fill(PAYOUT_HASH)
+    page.get_by_label("Hash of the excess refund").fill("cd" * 32)
+    page.get_by_role("button", name="Mark payout sent").click()
+    expect(page.locator("#order-status")).to_have_text("completed")
+    assert host.order(over["id"])["refund"] == {"tx_hash": "cd" * 32, "amount": "0.005"}
