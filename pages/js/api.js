@@ -93,10 +93,21 @@ export async function getOrder(id, etag) {
   return { order: data, etag: answer.get("ETag") };
 }
 
-export async function simulatePayment(id, amount, status) {
+/** A customer's choice for a problem payment; `body.key` is the order's customer_key (in the
+ * body, never the URL). The order as it now is, with its ETag. */
+export async function chooseForOrder(id, body) {
+  const { data, headers } = await call(`/api/order/${encodeURIComponent(id)}/choice`, {
+    method: "POST",
+    body,
+  });
+  return { order: data, etag: headers.get("ETag") };
+}
+
+/** The sandbox processor's deposit: `{amount?, status?, late?}` (amount omitted: what is owed). */
+export async function simulatePayment(id, body) {
   const { data } = await call(`/api/sandbox/pay/${encodeURIComponent(id)}`, {
     method: "POST",
-    body: { amount, status },
+    body,
   });
   return data;
 }

@@ -258,10 +258,10 @@ function renderQuote(quote) {
   $("quote-min").textContent = quote.min_amount ? `${quote.min_amount} ${from}` : "—";
   $("quote-state").hidden = true;
   $("quote-details").hidden = false;
-  startQuoteExpiry(quote.expires_at);
+  startQuoteExpiry(quote.expires_at, quote.rate_lock_minutes ?? 20);
 }
 
-function startQuoteExpiry(expiresAt) {
+function startQuoteExpiry(expiresAt, lock) {
   stopQuoteExpiry();
   const end = Date.parse(expiresAt);
   if (!Number.isFinite(end)) return;
@@ -274,7 +274,7 @@ function startQuoteExpiry(expiresAt) {
       return;
     }
     const minutes = Math.floor(seconds / 60);
-    line.textContent = `Quote refreshes in ${minutes}:${String(seconds % 60).padStart(2, "0")}. The rate is fixed when you create the order.`;
+    line.textContent = `Quote refreshes in ${minutes}:${String(seconds % 60).padStart(2, "0")}. Once you place the order, the rate is locked for ${lock} minutes: pay within that time.`;
   };
   tick();
   line.hidden = false;
@@ -339,7 +339,10 @@ async function submit(event) {
   }
   attempt = null;
   $("submit-status").textContent = "Order created. Opening the payment page…";
-  location.assign(`payment.html?id=${encodeURIComponent(order.id)}`);
+  // The customer key (for the choices of a problem payment) rides in the #fragment: the browser
+  // never sends it to a server, so it stays out of every log.
+  const key = order.customer_key ? `#key=${encodeURIComponent(order.customer_key)}` : "";
+  location.assign(`payment.html?id=${encodeURIComponent(order.id)}${key}`);
 }
 
 function showSubmitError(error) {

@@ -9,16 +9,18 @@ const STATUS_NAMES = {
   awaiting_payment: "Awaiting payment",
   confirming: "Confirming",
   partially_paid: "Partially paid",
+  action_required: "Your choice needed",
   paid: "Paid",
   completed: "Completed",
   expired: "Expired",
   failed: "Failed",
+  refunding: "Refund requested",
   refunded: "Refunded",
   cancelled: "Cancelled",
 };
 
 // Where the customer may need a person: the outcome box carries the support links.
-const PROBLEMS = new Set(["partially_paid", "expired", "failed", "refunded", "cancelled", "action_required"]);
+const PROBLEMS = new Set(["partially_paid", "expired", "failed", "refunding", "refunded", "cancelled", "action_required"]);
 
 const SOURCES = {
   api: "order created",
@@ -31,6 +33,20 @@ const $ = (id) => document.getElementById(id);
 const upper = (code) => String(code ?? "").toUpperCase();
 const money = (part) => `${part?.amount ?? "—"} ${upper(part?.currency)}`;
 
+const decimals = (text) => (text.split(".")[1] ?? "").length;
+
+/** What is still to pay, exact (BigInt, no floats): the whole amount, or for a part payment
+ * the amount less what came. */
+export function due(order) {
+  const { amount = "", received } = order.payment ?? {};
+  if (order.status !== "partially_paid" || !received) return amount;
+  const scale = Math.max(decimals(amount), decimals(received));
+  const int = (text) => BigInt(text.replace(".", "") + "0".repeat(scale - decimals(text)));
+  const digits = (int(amount) - int(received)).toString().padStart(scale + 1, "0");
+  const text = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+  return scale ? text.replace(/\.?0+$/, "") : text;
+}
+
 export function statusName(status) {
   return STATUS_NAMES[status] ?? status;
 }
@@ -41,12 +57,31 @@ export function formatTime(iso) {
   return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" }).format(time);
 }
 
+/** Where a refund goes: "address (memo 123)", or "" without a refund address. */
+export function refundDestination(order) {
+  const memo = order.refund_extra_id ? ` (memo ${order.refund_extra_id})` : "";
+  return order.refund_address ? order.refund_address + memo : "";
+}
+
 /** What the person reads for each status: headline, live status line, and the outcome box. */
 function copyFor(order) {
   const pay = order.payment ?? {};
-  const send = `${pay.amount ?? order.from?.amount} ${upper(pay.currency ?? order.from?.currency)}`;
+  const coin = upper(pay.currency ?? order.from?.currency);
+  const send = `${pay.amount ?? order.from?.amount} ${coin}`;
+  const got = `${pay.received ?? "part"} ${coin}`;
   const get = money(order.to);
-  const refund = order.refund_address ? ` to your refund address ${order.refund_address}` : "";
+  const to = refundDestination(order);
+  const refund = to && ` to your refund address ${to}`;
+  const action = order.action ?? {};
+  const copy = base(order, { pay, coin, send, got, get, refund, action });
+  if (order.excess && ["paid", "completed"].includes(order.status)) {
+    const text = `We received ${got}, ${order.excess} ${coin} more than the ${send} due. Your exchange goes ahead as quoted; the extra ${order.excess} ${coin} goes back${refund || ": tell us where below"}.`;
+    copy.outcome = copy.outcome ? [copy.outcome[0], `${copy.outcome[1]} ${text}`] : ["You sent more than needed", text];
+  }
+  return copy;
+}
+
+function base(order, { pay, coin, send, got, get, refund, action }) {
   switch (order.status) {
     case "awaiting_payment":
       return { headline: `Send ${send}`, line: "Waiting for your payment." };
@@ -68,23 +103,40 @@ function copyFor(order) {
       };
     case "partially_paid":
       return {
-        headline: "Partial payment received",
-        line: `We received ${pay.received ?? "part"} of the ${send} due.`,
-        outcome: ["Less than the full amount arrived", `We received ${pay.received ?? "part"} of ${send}. Please do not send more to this address. Contact support with your order id: we will either complete the exchange for the amount received or refund it${refund}.`],
+        headline: `Send the remaining ${due(order)} ${coin}`,
+        line: `We received ${got} of the ${send} due. Send the rest to the same address while the rate is locked.`,
       };
+    case "action_required":
+      return action.reason === "late_deposit"
+        ? {
+          headline: "Your payment arrived late",
+          line: "Your payment arrived after the rate lock ended: choose what happens next.",
+          outcome: ["Your payment arrived after the rate lock ended", `We received ${got}, but the rate was locked only until the payment window closed. Get a fresh quote for the amount received and continue, or have it refunded.`],
+        }
+        : {
+          headline: "Partial payment received",
+          line: `We received ${got} of the ${send} due: choose what happens next.`,
+          outcome: ["Less than the full amount arrived", `We received ${got} of ${send}. You can either complete the exchange by sending the remaining ${action.remaining ?? ""} ${coin}, take a smaller payout for what arrived, or have it refunded.`],
+        };
     case "expired":
       return {
         headline: "Payment window ended",
         line: "No payment arrived in time, so this order expired.",
-        outcome: ["This order expired", "No payment arrived before the deadline, so the quoted rate no longer holds. If you have not sent anything, start a new exchange. If you did send funds, they are not lost: this page keeps checking and updates when they arrive, and support can help with the order id below."],
+        outcome: ["This order expired", "No payment arrived before the rate lock ended, so the quoted rate no longer holds. If you have not sent anything, start a new exchange. If you did send funds, they are not lost: this page keeps checking and updates when they arrive, and support can help with the order id below."],
         again: true,
       };
     case "failed":
       return {
         headline: "Payment failed",
         line: "The payment processor reported a problem with this payment.",
-        outcome: ["Something went wrong with the payment", `Nothing more will happen automatically. Contact support with the order id below and we will sort it out${order.refund_address ? ", refunding" + refund + " if needed" : ""}.`],
+        outcome: ["Something went wrong with the payment", `Nothing more will happen automatically. Contact support with the order id below and we will sort it out${refund ? ", refunding" + refund + " if needed" : ""}.`],
         again: true,
+      };
+    case "refunding":
+      return {
+        headline: "Refund requested",
+        line: "Your refund is waiting to be sent.",
+        outcome: ["Your refund is on its way", `We will send ${order.refund?.amount ?? pay.received} ${coin} back${refund}. This page shows the transaction once it is sent.`],
       };
     case "refunded":
       return {
@@ -127,7 +179,7 @@ function renderSteps(order) {
 }
 
 function renderHistory(order) {
-  const items = (order.timeline ?? []).map((event) => {
+  const items = (order.timeline ?? []).map((event, index) => {
     const item = document.createElement("li");
     const name = document.createElement("strong");
     name.textContent = statusName(event.status);
@@ -136,7 +188,7 @@ function renderHistory(order) {
     when.textContent = formatTime(event.at);
     const source = document.createElement("span");
     source.className = "source";
-    source.textContent = SOURCES[event.source] ?? event.source ?? "";
+    source.textContent = index && event.source === "api" ? "your choice" : SOURCES[event.source] ?? event.source ?? "";
     item.append(name, " ", when, " ", source);
     if (event.note) {
       const note = document.createElement("p");
@@ -166,7 +218,7 @@ function renderDetails(order) {
   $("d-fee").textContent = `${order.fee_percent} %`;
   const received = pay.received && /[1-9]/.test(pay.received) ? `${pay.received} ${upper(pay.currency)}` : null;
   setRow("d-received", received);
-  setRow("d-refund", order.refund_address);
+  setRow("d-refund", refundDestination(order));
   setRow("d-email", order.email);
   $("d-created").textContent = formatTime(order.created_at);
   $("order-id").textContent = order.id;
@@ -175,30 +227,36 @@ function renderDetails(order) {
 
 function renderPay(order) {
   const pay = order.payment ?? {};
-  const open = order.status === "awaiting_payment";
-  $("pay").hidden = !open;
-  $("pay-amount-value").textContent = pay.amount ?? "";
+  const rest = order.status === "partially_paid";
+  $("pay").hidden = !rest && order.status !== "awaiting_payment";
+  $("pay-title").textContent = rest ? "Send the rest, exactly" : "Send exactly";
+  $("pay-amount-value").textContent = due(order);
   $("pay-currency").textContent = upper(pay.currency);
   $("pay-address").textContent = pay.address ?? "";
   $("memo-block").hidden = !pay.extra_id;
   $("pay-extra").textContent = pay.extra_id ?? "";
 }
 
+function showHash(name, hash, currency) {
+  $(`${name}-block`).hidden = !hash;
+  $(`${name}-hash`).textContent = hash ?? "";
+  const url = explorerUrl(currency, hash);
+  if (url) $(`${name}-link`).href = url;
+  else $(`${name}-link`).removeAttribute("href");
+}
+
 function renderOutcome(order, copy) {
-  const box = $("outcome");
-  box.hidden = !copy.outcome && !order.late;
-  $("outcome-title").textContent = copy.outcome ? copy.outcome[0] : "Late payment recorded";
-  $("outcome-text").textContent = copy.outcome ? copy.outcome[1] : "";
+  const late = order.late && ["paid", "completed"].includes(order.status);
+  const refundHash = order.refund?.tx_hash;
+  $("outcome").hidden = !copy.outcome && !late && !refundHash;
+  $("outcome-title").textContent = copy.outcome?.[0] ?? (late ? "Late payment recorded" : "Refund sent");
+  $("outcome-text").textContent = copy.outcome?.[1] ?? "";
   $("outcome-text").hidden = !copy.outcome;
-  $("late-note").hidden = !order.late;
-  const hash = order.status === "completed" ? order.payout?.tx_hash : null;
-  $("payout-block").hidden = !hash;
-  $("payout-hash").textContent = hash ?? "";
-  const url = hash ? explorerUrl(order.to?.currency, hash) : null;
-  if (url) $("payout-link").href = url;
-  else $("payout-link").removeAttribute("href");
+  $("late-note").hidden = !late;
+  showHash("payout", order.status === "completed" ? order.payout?.tx_hash : null, order.to?.currency);
+  showHash("refund", refundHash, order.payment?.currency);
   $("outcome-new").hidden = !copy.again;
-  if (PROBLEMS.has(order.status)) showSupport($("outcome-support"), order.id);
+  if (PROBLEMS.has(order.status) || order.excess) showSupport($("outcome-support"), order.id);
   else $("outcome-support").hidden = true;
 }
 

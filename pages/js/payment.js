@@ -1,17 +1,21 @@
-// The payment page (payment.html?id=ord_…): loads the order, follows it by polling with
-// If-None-Match until a final status, counts down the payment window, copies, and in sandbox mode
-// lets a tester play the payment processor.
-import { ApiError, getOrder, simulatePayment } from "./api.js";
+// The payment page (payment.html?id=ord_…#key=…): loads the order, follows it by polling with
+// If-None-Match until a final status, counts down the rate lock, copies, lets the customer choose
+// what happens to a problem payment, and in sandbox mode lets a tester play the processor.
+// The key that allows the choices lives only in the URL fragment (never sent in a URL, never
+// stored): without it the page is read-only.
+import { ApiError, chooseForOrder, getCurrencies, getOrder, simulatePayment } from "./api.js";
+import { addressProblem, checksumProblem, extraIdProblem, prepareCurrency, sentence, upper } from "./checks.js";
 import { half } from "./decimal.js";
 import { SANDBOX } from "../env.js";
 import { FINAL_STATUSES, nextPollDelay } from "./polling.js";
-import { renderOrder } from "./order-view.js";
+import { due, renderOrder } from "./order-view.js";
 import { qrSvg } from "./qr.js";
 import { showSupport } from "./support.js";
 
 const $ = (id) => document.getElementById(id);
 const ORDER_ID = /^ord_[A-Za-z0-9_-]{8,128}$/;
 const orderId = new URLSearchParams(location.search).get("id") ?? "";
+const key = new URLSearchParams(location.hash.slice(1)).get("key");
 
 let order = null;
 let etag = null;
@@ -19,6 +23,11 @@ let failures = 0;
 let pollTimer = null;
 let countdownTimer = null;
 let qrText = null;
+let readOnly = !key;
+let busy = false;
+let refundMode = null; // "refund" or "refund_address" while the refund form is open
+let offerLive = false;
+let currencies = null;
 
 function show(section) {
   for (const id of ["loading", "not-found", "load-error", "order"]) $(id).hidden = id !== section;
@@ -89,51 +98,189 @@ document.addEventListener("visibilitychange", () => {
 // ---- rendering ----------------------------------------------------------------------------
 
 function update(next) {
+  if (next.status !== order?.status) $("choice-status").textContent = "";
   order = next;
   renderOrder(order);
-  drawQr(order.payment ?? {});
-  startCountdown();
+  drawQr(order);
+  renderChoices();
+  tick();
+  countdownTimer ??= setInterval(tick, 1000);
   renderSandbox();
   show("order");
 }
 
-function drawQr(payment) {
-  const text = payment.uri || payment.address;
+function drawQr(order) {
+  const pay = order.payment ?? {};
+  const rest = order.status === "partially_paid" && pay.uri;
+  const text = rest ? pay.uri.replace(/amount=[^&]*/, `amount=${due(order)}`) : pay.uri || pay.address;
   if (!text || text === qrText) return;
   qrText = text;
   try {
-    $("qr").replaceChildren(qrSvg(text, `QR code of the payment to ${payment.address ?? "the deposit address"}`));
+    $("qr").replaceChildren(qrSvg(text, `QR code of the payment to ${pay.address ?? "the deposit address"}`));
   } catch {
     $("qr").replaceChildren(); // too long to encode: the address and amount are still there to copy
   }
 }
 
-function startCountdown() {
-  clearInterval(countdownTimer);
-  countdownTimer = null;
-  const line = $("countdown");
-  const end = Date.parse(order.expires_at);
-  if (order.status !== "awaiting_payment" || !Number.isFinite(end)) {
-    line.textContent = "";
-    return;
-  }
-  const tick = () => {
-    const seconds = Math.max(0, Math.floor((end - Date.now()) / 1000));
-    if (seconds === 0) {
-      line.textContent = "The payment window has ended. Checking for your payment…";
-      clearInterval(countdownTimer);
-      countdownTimer = null;
-      return;
-    }
-    const h = Math.floor(seconds / 3600);
-    const m = Math.floor((seconds % 3600) / 60);
-    const s = String(seconds % 60).padStart(2, "0");
-    const clock = h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
-    line.textContent = `Time left to pay: ${clock}`;
-  };
-  tick();
-  countdownTimer = setInterval(tick, 1000);
+function secondsTo(iso) {
+  const end = Date.parse(iso);
+  return Number.isFinite(end) ? Math.max(0, Math.floor((end - Date.now()) / 1000)) : null;
 }
+
+function clock(seconds) {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = String(seconds % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+// The rate lock (the payment window) and a late payment's fresh quote, counted down each second.
+function tick() {
+  const lock = ["awaiting_payment", "partially_paid"].includes(order.status) ? secondsTo(order.expires_at) : null;
+  $("countdown").textContent = lock === null ? ""
+    : lock ? `Rate locked for ${clock(lock)}: pay within this time.`
+      : "The rate lock has ended. Checking for your payment…";
+  const left = secondsTo(order.action?.offer?.expires_at);
+  $("offer-countdown").textContent = left ? `Valid for ${clock(left)}` : "This quote has expired: ask for a fresh one.";
+  if (Boolean(left) !== offerLive) renderChoices();
+}
+
+// ---- problem payments: the customer's choices ---------------------------------------------
+
+const coin = () => upper(order.payment?.currency);
+
+function renderChoices() {
+  const action = order.status === "action_required" ? order.action : null;
+  const askAddress = Boolean(order.excess) && !order.refund_address && ["paid", "completed"].includes(order.status);
+  if (!action && !askAddress) refundMode = null;
+  else if (askAddress && !refundMode && !readOnly) openRefund("refund_address");
+  const offer = action?.offer;
+  offerLive = Boolean(secondsTo(offer?.expires_at));
+  $("offer").hidden = !offer;
+  const to = upper(order.to?.currency);
+  if (offer) $("offer-text").textContent = `Fresh quote: ${offer.amount} ${coin()} → ${offer.to_amount} ${to}, at 1 ${coin()} = ${offer.rate} ${to}.`;
+  $("choices").hidden = !action || Boolean(refundMode);
+  const labels = {
+    send_rest: `Send the remaining ${action?.remaining} ${coin()}`,
+    partial_payout: `Accept ${action?.partial_payout?.amount} ${to} for what arrived`,
+  };
+  for (const button of document.querySelectorAll("button[data-choice]")) {
+    const choice = button.dataset.choice;
+    button.hidden = !action?.choices?.includes(choice) || (choice === "fresh_quote" && offerLive) || (choice === "continue" && !offerLive);
+    button.disabled = busy || readOnly;
+    if (labels[choice]) button.textContent = labels[choice];
+  }
+  $("refund-form").hidden = !refundMode || readOnly;
+  $("refund-submit").disabled = busy;
+  $("read-only").hidden = !readOnly || (!action && !askAddress);
+}
+
+async function choose(choice, fields = {}) {
+  if (busy || readOnly) return;
+  busy = true;
+  renderChoices();
+  const line = $("choice-status");
+  line.textContent = "";
+  try {
+    const answer = await chooseForOrder(order.id, { key, choice, ...fields });
+    etag = answer.etag;
+    refundMode = null;
+    busy = false;
+    update(answer.order);
+  } catch (error) {
+    busy = false;
+    readOnly ||= error.code === "forbidden";
+    let marked = 0;
+    for (const { field, message } of (refundMode && error.details) || []) {
+      const name = String(field).split(".").pop();
+      if (!name.startsWith("refund_")) continue;
+      fieldError(name, sentence(name === "refund_extra_id" ? "payout_extra_id" : name, String(message)));
+      marked += 1;
+    }
+    line.textContent = marked ? "Please correct the field marked above." : error.message ?? String(error);
+    renderChoices();
+    poll();
+  }
+}
+
+for (const button of document.querySelectorAll("button[data-choice]")) {
+  const choice = button.dataset.choice;
+  button.addEventListener("click", () => (choice === "refund" ? openRefund("refund", true) : choose(choice)));
+}
+
+// ---- the refund address form --------------------------------------------------------------
+
+const addressInput = $("refund_address");
+const extraInput = $("refund_extra_id");
+const currencyOf = () => currencies?.get(order.payment?.currency);
+
+function fieldError(name, message) {
+  const box = $(`${name}-error`);
+  box.textContent = message ?? "";
+  box.hidden = !message;
+  if (!message) return $(name).removeAttribute("aria-invalid");
+  $(name).setAttribute("aria-invalid", "true");
+  $("refund_address-check").textContent = ""; // the error says it
+}
+
+async function openRefund(mode, focus = false) {
+  refundMode = mode;
+  addressInput.value = order.refund_address ?? "";
+  extraInput.value = order.refund_extra_id ?? "";
+  $("refund-submit").textContent = mode === "refund" ? "Refund to this address" : "Save refund address";
+  $("refund-back").hidden = mode !== "refund";
+  fieldError("refund_extra_id");
+  renderChoices();
+  if (focus) addressInput.focus();
+  if (!currencies) {
+    try {
+      currencies = new Map((await getCurrencies()).map((c) => [c.code, prepareCurrency(c)]));
+    } catch {
+      currencies = new Map(); // the API still checks the address
+    }
+  }
+  const currency = currencyOf();
+  $("refund-name").textContent = currency?.name ?? coin();
+  $("refund-extra-field").hidden = !currency?.needs_extra_id;
+  checkAsYouType();
+}
+
+async function checkAsYouType() {
+  const hint = $("refund_address-check");
+  const address = addressInput.value.trim();
+  const currency = currencyOf();
+  const name = currency?.name ?? coin();
+  const say = (text, kind = "") => {
+    hint.className = `hint ${kind}`;
+    hint.textContent = text;
+  };
+  fieldError("refund_address");
+  if (!address) return say(`Where we send your ${name} back.`);
+  if (addressProblem(address, currency, true)) return say(`Not a valid ${name} address yet.`, "warn");
+  const problem = await checksumProblem(address, currency);
+  if (addressInput.value.trim() !== address) return; // typing went on meanwhile
+  say(problem ?? `Looks like a valid ${name} address.`, problem ? "warn" : "ok");
+}
+
+$("refund-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const currency = currencyOf();
+  const address = addressInput.value.trim();
+  const extra = currency?.needs_extra_id ? extraInput.value.trim() : "";
+  const addressWrong = address ? addressProblem(address, currency, true) ?? (await checksumProblem(address, currency))
+    : "Enter the address to send the refund to.";
+  const extraWrong = extraIdProblem(extra, currency)?.replace("payout", "refund");
+  fieldError("refund_address", addressWrong);
+  fieldError("refund_extra_id", extraWrong);
+  if (addressWrong || extraWrong) return $(addressWrong ? "refund_address" : "refund_extra_id").focus();
+  choose(refundMode, { refund_address: address, refund_extra_id: extra || null });
+});
+addressInput.addEventListener("input", checkAsYouType);
+extraInput.addEventListener("input", () => fieldError("refund_extra_id"));
+$("refund-back").addEventListener("click", () => {
+  refundMode = null;
+  renderChoices();
+});
 
 // ---- copy buttons -------------------------------------------------------------------------
 
@@ -169,16 +316,18 @@ function renderSandbox() {
 }
 
 async function simulate(button) {
-  const status = button.dataset.simulate;
-  const due = order.payment?.amount ?? order.from?.amount;
-  const amount = status === "partially_paid" ? half(due) : due;
+  const kind = button.dataset.simulate;
+  const owed = due(order);
+  const body = { status: ["over", "late"].includes(kind) ? "finished" : kind, late: kind === "late" };
+  if (kind === "partially_paid") body.amount = half(owed);
+  if (kind === "over") body.amount = owed.includes(".") ? `${owed}5` : `${owed}.5`;
   const buttons = document.querySelectorAll("button[data-simulate]");
   const line = $("sandbox-status");
   for (const each of buttons) each.disabled = true;
-  line.textContent = `Sending a simulated "${status}" callback for ${amount}…`;
+  line.textContent = `Sending a simulated "${button.textContent}"…`;
   try {
-    await simulatePayment(order.id, amount, status);
-    line.textContent = `Simulated "${status}" sent.`;
+    await simulatePayment(order.id, body);
+    line.textContent = `Simulated "${button.textContent}" sent.`;
   } catch (error) {
     line.textContent = error instanceof ApiError ? error.message : String(error);
   } finally {

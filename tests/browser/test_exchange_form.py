@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-PAYMENT_URL = re.compile(r"/payment(\.html)?\?id=(ord_[\w-]+)$")
+# The customer's key rides in the fragment: a browser never sends it to a server.
+PAYMENT_URL = re.compile(r"/payment(\.html)?\?id=(ord_[\w-]+)#key=[\w-]+$")
 
 
 def landed_order_id(page: Any) -> str:

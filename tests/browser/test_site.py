@@ -14,8 +14,10 @@ pytestmark = pytest.mark.browser
 PAGES = Path(__file__).resolve().parents[2] / "pages"
 # Bytes, uncompressed: HTML, CSS, JS, the QR library and the rest of what a customer may load.
 # 150 KB until the address checksums (27 KB with their vendored Base58/Bech32/Keccak) came in:
-# they stop a typo from sending coins to nobody, which is worth a few kilobytes.
-WEIGHT_LIMIT = 160 * 1000
+# they stop a typo from sending coins to nobody, which is worth a few kilobytes. 160 KB until the
+# screens of problem payments (late, short, refunds: 14 KB) came in: each is a way out of a dead
+# end. Vendored libraries stay as published, so they can be checked against their release.
+WEIGHT_LIMIT = 180 * 1000
 
 
 def no_sideways_scroll(page: Any) -> None:
@@ -49,6 +51,7 @@ def test_every_page_fits_a_320_pixel_phone(new_context, host):
         amount="50",
         payout_address="0x52908400098527886E0F7030069857D2E4169EE7",
         refund_address="rPEPPER7kfTD9w2To4CQk6UCfuHM9c6GDY",
+        refund_extra_id="4294967295",
     )
     page.goto(f"{host.site}/payment.html?id={order['id']}")
     expect(page.locator("#memo-block")).to_be_visible()
@@ -146,7 +149,7 @@ def test_no_script_of_ours_turns_text_into_markup():
         assert "style=" not in page.read_text(), f"{page.name} has an inline style"
 
 
-def test_the_site_weighs_less_than_160_kb():
+def test_the_site_weighs_less_than_180_kb():
     # The operator's console (pages/admin/) is not the customers' download.
     files = [
         p for p in PAGES.rglob("*") if p.is_file() and "admin" not in p.relative_to(PAGES).parts
