@@ -150,6 +150,8 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     status_code    INTEGER,
     response_body  TEXT
 );
+-- The cron deletes keys past their 24 hours, oldest first.
+CREATE INDEX IF NOT EXISTS idempotency_keys_by_created ON idempotency_keys (created_at);
 
 -- Processor callbacks already applied: one row per payment and status, so a repeat is a no-op.
 CREATE TABLE IF NOT EXISTS processor_receipts (

@@ -155,7 +155,8 @@ async def test_an_idempotent_replay_returns_the_first_order(harness: Harness) ->
     again = await harness.call("POST", "/api/order", order_body(), headers=key)
 
     assert first.status == again.status == 201
-    assert again.json == first.json
+    assert again.json == first.json  # the customer's key too: a lost first answer loses nothing
+    assert again.json["customer_key"]
     assert len(harness.rows("SELECT id FROM orders")) == 1
 
 
@@ -177,6 +178,18 @@ async def test_a_key_is_forgotten_after_24_hours(harness: Harness) -> None:
 
     assert later.status == 201
     assert len(harness.rows("SELECT id FROM orders")) == 2
+
+
+async def test_the_cron_deletes_keys_past_24_hours_and_the_customer_key_with_them(
+    harness: Harness,
+) -> None:
+    first = await harness.call("POST", "/api/order", order_body(), headers={"Idempotency-Key": "a"})
+    harness.clock.advance(hours=1)
+    await harness.call("POST", "/api/order", order_body(), headers={"Idempotency-Key": "b"})
+    harness.clock.advance(hours=23, seconds=1)
+    assert (await harness.app.scheduled())["forgotten"] == 1
+    assert [r["key"] for r in harness.rows("SELECT key FROM idempotency_keys")] == ["b"]
+    assert first.json["customer_key"] not in str(harness.rows("SELECT * FROM idempotency_keys"))
 
 
 async def test_parallel_replays_of_one_key_create_one_order(make_harness: MakeHarness) -> None:

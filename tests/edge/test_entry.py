@@ -423,7 +423,8 @@ async def test_scheduled_runs_the_cron_which_delivers_what_is_due(
     assert json.loads(delivery.options["body"])["data"]["order"]["id"] == created.json()["id"]
     report = json.loads(capsys.readouterr().out)
     assert report == {
-        "cron": "* * * * *", "expired": 0, "reconciled": 0, "delivered": 1, "emailed": 0
+        "cron": "* * * * *", "expired": 0, "reconciled": 0, "delivered": 1, "emailed": 0,
+        "forgotten": 0,
     }  # fmt: skip
 
 

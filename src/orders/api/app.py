@@ -93,14 +93,16 @@ class App:
         await self.emails.deliver_due()
 
     async def scheduled(self) -> dict[str, int]:
-        """The cron entry (every minute): expire, reconcile, deliver webhooks, then emails. Each
-        step is bounded; "delivered" and "emailed" count delivery attempts."""
+        """The cron entry (every minute): expire, reconcile, deliver webhooks, then emails, and
+        forget Idempotency-Keys past their 24 hours. Each step is bounded; "delivered" and
+        "emailed" count delivery attempts, "forgotten" the keys deleted."""
         report: dict[str, int] = {}
         for name, step in (
             ("expired", self.payments.expire_due),
             ("reconciled", self.payments.reconcile),
             ("delivered", self._alert_and_deliver),
             ("emailed", self.emails.deliver_due_count),
+            ("forgotten", self.handlers.ordering.forget_old_keys),
         ):
             try:
                 report[name] = await step()

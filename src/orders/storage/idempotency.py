@@ -41,6 +41,19 @@ class IdempotencyStore:
             "response_body = ? WHERE key = ?"
         ).bind(order_id, status, body, key)
 
+    async def forget(self, before: str, limit: int) -> int:
+        """Deletes up to `limit` keys used before `before` (their answers, with the customer's
+        key in them, are no longer replayed); how many went. One round trip."""
+        result = await (
+            self.db.prepare(
+                "DELETE FROM idempotency_keys WHERE key IN (SELECT key FROM idempotency_keys "
+                "WHERE created_at < ? ORDER BY created_at LIMIT ?)"
+            )
+            .bind(before, limit)
+            .run()
+        )
+        return changes(result)
+
     async def release(self, key: str) -> None:
         await (
             self.db.prepare("DELETE FROM idempotency_keys WHERE key = ? AND state = 'pending'")

@@ -39,6 +39,7 @@ IDEMPOTENCY_WINDOW = timedelta(hours=24)
 ABANDONED_AFTER = timedelta(minutes=2)
 REPLAY_WAIT_STEPS = 50
 REPLAY_WAIT_SECONDS = 0.1
+FORGET_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,13 @@ class Ordering:
             statements.append(self.keys.complete(key, order.id, 201, answer))
         await deps.db.batch(statements)
         return Created(order.id, answer)
+
+    async def forget_old_keys(self) -> int:
+        """The cron's clean-up: Idempotency-Keys past their 24 hours go, and with them the only
+        other copy of each order's first answer (the customer's key); a bounded batch."""
+        return await self.keys.forget(
+            timestamp(self.deps.clock() - IDEMPOTENCY_WINDOW), FORGET_BATCH
+        )
 
     async def read(self, order_id: str) -> Order:
         order = await self.store.get(order_id) if order_id.startswith("ord_") else None
