@@ -76,6 +76,14 @@ async def test_a_sandbox_payment_takes_five(harness: Harness) -> None:
     assert paid.d1 == 5
 
 
+async def test_a_customers_choice_takes_two(harness: Harness) -> None:
+    # The order, then one batch with the change, its event and its webhook.
+    order = await harness.create()
+    await harness.call("POST", f"/api/sandbox/pay/{order['id']}", {"amount": "0.004"})
+    chosen = await harness.choose(order["id"], "partial_payout")
+    assert chosen.status == 200 and chosen.d1 == 2
+
+
 async def test_a_cron_run_costs_the_same_for_one_order_as_for_twenty(
     make_harness: MakeHarness,
 ) -> None:
