@@ -1,12 +1,22 @@
 -- Problem payments (rate lock, customer choices, customer emails): two new order statuses
 -- (`action_required`, `refunding`), four new columns of `orders`, and `webhook_outbox.channel`.
--- SQLite cannot widen a CHECK in place, so both tables are rebuilt the way SQLite documents,
--- keeping every row. Run once, before deploying the code that needs it (docs/operations.md):
+-- SQLite cannot widen a CHECK in place, so both tables are made again, keeping every row. Run
+-- once, before deploying the code that needs it (docs/operations.md):
 --   npx wrangler d1 execute onecash --remote --file migrations/0002_problem_payments.sql
--- The tables come out exactly as schema.sql defines them (tests/core/test_schema_upgrade.py).
+--
+-- D1 keeps foreign keys on and runs a file as one transaction, so the tables other tables point
+-- at (order_events, order_notes, webhook_attempts, ...) are not renamed: a rename would repoint
+-- those references, and dropping a parent counts its children as violations that only
+-- re-inserting the parent's rows clears. So each table is copied aside, dropped, created again
+-- under its own name as schema.sql defines it, and filled back; the checks are deferred to the
+-- end of the transaction, when every reference holds again.
+-- tests/core/test_schema_upgrade.py runs this (with foreign keys on) and compares the result with
+-- schema.sql; it was also run with `wrangler d1 execute --local`.
 PRAGMA defer_foreign_keys = on;
 
-CREATE TABLE orders__new (
+CREATE TABLE orders__copy AS SELECT * FROM orders;
+DROP TABLE orders;
+CREATE TABLE orders (
     id               TEXT PRIMARY KEY,
     status           TEXT NOT NULL CHECK (status IN (
                          'awaiting_payment', 'confirming', 'partially_paid', 'action_required',
@@ -48,11 +58,13 @@ CREATE TABLE orders__new (
     offer            TEXT,
     CHECK (status <> 'completed' OR payout_tx_hash IS NOT NULL)
 );
-INSERT INTO orders__new (id, status, version, created_at, updated_at, expires_at, late, from_currency, from_amount, to_currency, to_amount, payout_address, payout_extra_id, refund_address, email, rate, fee_percent, processor, payment_id, pay_address, pay_extra_id, pay_amount, pay_currency, received_amount, deposits, deposit_tx_hash, payout_tx_hash, processor_seen_at, change_id, refund_tx_hash, refund_amount, overdue_event_id) SELECT id, status, version, created_at, updated_at, expires_at, late, from_currency, from_amount, to_currency, to_amount, payout_address, payout_extra_id, refund_address, email, rate, fee_percent, processor, payment_id, pay_address, pay_extra_id, pay_amount, pay_currency, received_amount, deposits, deposit_tx_hash, payout_tx_hash, processor_seen_at, change_id, refund_tx_hash, refund_amount, overdue_event_id FROM orders;
-DROP TABLE orders;
-ALTER TABLE orders__new RENAME TO orders;
+INSERT INTO orders (id, status, version, created_at, updated_at, expires_at, late, from_currency, from_amount, to_currency, to_amount, payout_address, payout_extra_id, refund_address, email, rate, fee_percent, processor, payment_id, pay_address, pay_extra_id, pay_amount, pay_currency, received_amount, deposits, deposit_tx_hash, payout_tx_hash, processor_seen_at, change_id, refund_tx_hash, refund_amount, overdue_event_id)
+  SELECT id, status, version, created_at, updated_at, expires_at, late, from_currency, from_amount, to_currency, to_amount, payout_address, payout_extra_id, refund_address, email, rate, fee_percent, processor, payment_id, pay_address, pay_extra_id, pay_amount, pay_currency, received_amount, deposits, deposit_tx_hash, payout_tx_hash, processor_seen_at, change_id, refund_tx_hash, refund_amount, overdue_event_id FROM orders__copy;
+DROP TABLE orders__copy;
 
-CREATE TABLE webhook_outbox__new (
+CREATE TABLE webhook_outbox__copy AS SELECT * FROM webhook_outbox;
+DROP TABLE webhook_outbox;
+CREATE TABLE webhook_outbox (
     seq              INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id         TEXT NOT NULL UNIQUE,
     order_id         TEXT NOT NULL REFERENCES orders (id),
@@ -69,9 +81,10 @@ CREATE TABLE webhook_outbox__new (
     last_error       TEXT,
     channel          TEXT NOT NULL DEFAULT 'webhook' CHECK (channel IN ('webhook', 'email'))
 );
-INSERT INTO webhook_outbox__new (seq, event_id, order_id, type, payload, created_at, status, attempts, next_attempt_at, claimed_until, claim_token, delivered_at, last_error) SELECT seq, event_id, order_id, type, payload, created_at, status, attempts, next_attempt_at, claimed_until, claim_token, delivered_at, last_error FROM webhook_outbox;
-DROP TABLE webhook_outbox;
-ALTER TABLE webhook_outbox__new RENAME TO webhook_outbox;
+INSERT INTO webhook_outbox (seq, event_id, order_id, type, payload, created_at, status, attempts, next_attempt_at, claimed_until, claim_token, delivered_at, last_error)
+  SELECT seq, event_id, order_id, type, payload, created_at, status, attempts, next_attempt_at, claimed_until, claim_token, delivered_at, last_error FROM webhook_outbox__copy;
+DROP TABLE webhook_outbox__copy;
+
 -- The indexes went with the old tables.
 CREATE INDEX IF NOT EXISTS orders_by_status_expiry ON orders (status, expires_at);
 CREATE INDEX IF NOT EXISTS orders_by_status_seen ON orders (status, processor_seen_at);

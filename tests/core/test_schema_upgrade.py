@@ -42,6 +42,13 @@ def make_old(path: Path) -> None:
         "INSERT INTO order_events (order_id, to_status, source, at) "
         "VALUES ('ord_old', 'paid', 'processor', 't')"
     )
+    old.execute(
+        "INSERT INTO webhook_outbox (event_id, order_id, type, payload, created_at, "
+        "next_attempt_at) VALUES ('evt_old', 'ord_old', 'order.paid', '{}', 't', 't')"
+    )
+    old.execute(
+        "INSERT INTO webhook_attempts (event_id, at, duration_ms) VALUES ('evt_old', 't', 5)"
+    )
     old.commit()
     with pytest.raises(sqlite3.IntegrityError):  # the old table refuses the new status
         old.execute("UPDATE orders SET status = 'action_required'")
@@ -54,8 +61,8 @@ def assert_current(db: sqlite3.Connection) -> None:
     db.execute("UPDATE orders SET status = 'action_required', problem = 'underpaid'")
     db.execute("UPDATE orders SET status = 'refunding'")
     assert db.execute("SELECT count(*) FROM order_events").fetchone()[0] == 1
-    columns = {r[1] for r in db.execute("PRAGMA table_info(webhook_outbox)")}
-    assert "channel" in columns
+    assert db.execute("SELECT count(*) FROM webhook_attempts").fetchone()[0] == 1
+    assert db.execute("SELECT channel FROM webhook_outbox").fetchone()[0] == "webhook"
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
@@ -71,9 +78,27 @@ def test_the_local_host_brings_an_older_database_up_to_date(tmp_path: Path) -> N
 def test_the_d1_migration_brings_an_older_database_up_to_date(tmp_path: Path) -> None:
     path = tmp_path / "d1.sqlite"
     make_old(path)
-    db = sqlite3.connect(path)
-    db.executescript(MIGRATION.read_text())  # what `wrangler d1 execute --file` runs
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA foreign_keys = ON")  # as D1 always has them
+    # What `wrangler d1 execute --file` runs: the whole file as one transaction.
+    db.executescript(f"BEGIN;\n{MIGRATION.read_text()}\nCOMMIT;")
     db.executescript(d1.SCHEMA.read_text())
     assert_current(db)
     assert d1.upgrade(db, d1.SCHEMA.read_text()) == []  # the same tables as schema.sql's
+    db.close()
+
+
+def test_the_d1_migration_keeps_the_references_of_other_tables(tmp_path: Path) -> None:
+    path = tmp_path / "d1.sqlite"
+    make_old(path)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA foreign_keys = ON")
+    db.executescript(f"BEGIN;\n{MIGRATION.read_text()}\nCOMMIT;")
+    children = {"order_events": "orders", "webhook_attempts": "webhook_outbox"}
+    for child, parent in children.items():
+        [reference] = db.execute(f"PRAGMA foreign_key_list({child})").fetchall()
+        assert reference[2] == parent  # still the table of that name, not a copy of it
+    with pytest.raises(sqlite3.IntegrityError):  # and still enforced
+        db.execute("INSERT INTO order_events (order_id, to_status, source, at) "
+                   "VALUES ('ord_none', 'paid', 'processor', 't')")  # fmt: skip
     db.close()
