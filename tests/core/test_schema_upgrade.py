@@ -28,27 +28,26 @@ def older_schema() -> str:
     )
 
 
+# An order of the previous schema, its timeline event, its webhook and a delivery attempt: rows
+# of the tables the migration makes again, and of tables that refer to them.
+OLD_ROWS = """
+INSERT INTO orders (id, status, created_at, updated_at, expires_at, from_currency, from_amount,
+    to_currency, to_amount, payout_address, rate, fee_percent, processor, payment_id, pay_address,
+    pay_amount, pay_currency, processor_seen_at)
+VALUES ('ord_old', 'paid', 't', 't', 't', 'btc', '1', 'eth', '2', 'a', '2', '0.5', 'sandbox', 'p',
+    'd', '1', 'btc', 't');
+INSERT INTO order_events (order_id, to_status, source, at)
+VALUES ('ord_old', 'paid', 'processor', 't');
+INSERT INTO webhook_outbox (event_id, order_id, type, payload, created_at, next_attempt_at)
+VALUES ('evt_old', 'ord_old', 'order.paid', '{}', 't', 't');
+INSERT INTO webhook_attempts (event_id, at, duration_ms) VALUES ('evt_old', 't', 5);
+"""
+
+
 def make_old(path: Path) -> None:
     old = sqlite3.connect(path)
     old.executescript(older_schema())
-    old.execute(
-        "INSERT INTO orders (id, status, created_at, updated_at, expires_at, from_currency, "
-        "from_amount, to_currency, to_amount, payout_address, rate, fee_percent, processor, "
-        "payment_id, pay_address, pay_amount, pay_currency, processor_seen_at) VALUES ('ord_old', "
-        "'paid', 't', 't', 't', 'btc', '1', 'eth', '2', 'a', '2', '0.5', 'sandbox', 'p', 'd', "
-        "'1', 'btc', 't')"
-    )
-    old.execute(
-        "INSERT INTO order_events (order_id, to_status, source, at) "
-        "VALUES ('ord_old', 'paid', 'processor', 't')"
-    )
-    old.execute(
-        "INSERT INTO webhook_outbox (event_id, order_id, type, payload, created_at, "
-        "next_attempt_at) VALUES ('evt_old', 'ord_old', 'order.paid', '{}', 't', 't')"
-    )
-    old.execute(
-        "INSERT INTO webhook_attempts (event_id, at, duration_ms) VALUES ('evt_old', 't', 5)"
-    )
+    old.executescript(OLD_ROWS)
     old.commit()
     with pytest.raises(sqlite3.IntegrityError):  # the old table refuses the new status
         old.execute("UPDATE orders SET status = 'action_required'")

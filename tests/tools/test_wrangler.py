@@ -106,3 +106,30 @@ def test_worker_configuration_builds(tmp_path: Path) -> None:
     assert not {p for p in uploaded if p.startswith(("devhost/", "tests/"))}
     for binding in ("env.DB", "env.KV", "env.RATE_LIMIT_ORDERS", "env.RATE_LIMIT_QUOTES"):
         assert binding in result.stdout, f"{binding} missing from wrangler's binding list"
+
+
+def test_the_problem_payments_migration_runs_in_local_d1_and_keeps_every_row(
+    tmp_path: Path,
+) -> None:
+    from tests.core.test_schema_upgrade import MIGRATION, OLD_ROWS, older_schema
+
+    state = tmp_path / "state"
+    local = ("d1", "execute", DATABASE, "--local", "--persist-to", str(state))
+    old = tmp_path / "old.sql"
+    old.write_text(older_schema() + "\n" + OLD_ROWS)
+    wrangler(*local, "--file", str(old), logs=tmp_path)  # a database of the previous schema
+
+    wrangler(*local, "--file", str(MIGRATION), logs=tmp_path)  # as docs/operations.md says
+    wrangler(*local, "--file", str(SCHEMA), logs=tmp_path)
+
+    result = wrangler(*local, "--json", "--command",
+                      "UPDATE orders SET status = 'action_required', problem = 'underpaid'; "
+                      "SELECT id, status FROM orders; SELECT count(*) AS n FROM order_events; "
+                      "SELECT count(*) AS n FROM webhook_attempts; "
+                      "SELECT channel FROM webhook_outbox; PRAGMA foreign_key_check",
+                      logs=tmp_path)  # fmt: skip
+    answers = [a["results"] for a in json.loads(result.stdout)]
+    assert answers[1:] == [
+        [{"id": "ord_old", "status": "action_required"}], [{"n": 1}], [{"n": 1}],
+        [{"channel": "webhook"}], [],
+    ]  # fmt: skip
