@@ -8,11 +8,12 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
+from tests.fakes.loopback import Loopback
 from tests.support.inprocess import order_body
 from tests.support.localhost import Client, LocalHost, local_host
 
@@ -37,42 +38,30 @@ class FakeResend:
         self.status = 200
         self.sent: list[Sent] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
+        self._loopback = Loopback(self._receive)
 
     @property
     def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}/emails"
+        return f"http://127.0.0.1:{self._loopback.port}/emails"
 
     def up(self) -> FakeResend:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                with fake._lock:  # recorded before answering: once answered, it is here
-                    fake.sent.append(Sent(self.path, headers, json.loads(raw)))
-                ok = fake.status == 200
-                answer = json.dumps({"id": str(uuid.uuid4())}).encode() if ok else b""
-                self.send_response(fake.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        self._loopback.up()
         return self
 
     def down(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        self._loopback.down()
+
+    def _receive(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:
+        headers = {k.lower(): v for k, v in handler.headers.items()}
+        with self._lock:  # recorded before answering: once answered, it is here
+            self.sent.append(Sent(handler.path, headers, json.loads(raw)))
+        ok = self.status == 200
+        answer = json.dumps({"id": str(uuid.uuid4())}).encode() if ok else b""
+        handler.send_response(self.status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(answer)))
+        handler.end_headers()
+        handler.wfile.write(answer)
 
     def to(self, address: str) -> list[Sent]:
         with self._lock:

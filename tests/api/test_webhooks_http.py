@@ -79,7 +79,7 @@ def test_a_receiver_that_is_down_for_hours_loses_nothing(
     api = host.client()
     first, second = lifecycle(api), lifecycle(api)
     for mode, hours in (("down", 2), ("error", 3), ("hang", 2)):
-        if mode != "down" and receiver.port and receiver._server is None:
+        if mode != "down" and not receiver.is_up:
             receiver.up()
         receiver.mode = mode
         for _ in range(hours * 2):

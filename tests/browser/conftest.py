@@ -97,6 +97,30 @@ def host(chromium_path: str) -> Iterator[Shop]:
     local.close()
 
 
+# The support contact and operator, for the pages that show them (problem screens, terms).
+SUPPORT = {
+    "SUPPORT_EMAIL": "help@example.com",
+    "SUPPORT_URL": "https://help.example.com/ticket",
+    "OPERATOR_NAME": "Example Exchange Ltd",
+    "OPERATOR_JURISDICTION": "Estonia",
+}
+
+
+@pytest.fixture(scope="package")
+def supported_host(chromium_path: str) -> Iterator[Shop]:
+    """A local host whose site names its support contact and operator."""
+    local = LocalHost(**GENEROUS_LIMITS, **SUPPORT).start()
+    yield Shop(local)
+    local.close()
+
+
+@pytest.fixture
+def supported(watch: Any, supported_host: Shop) -> Shop:
+    """`supported_host`, with the browser allowed to reach it."""
+    watch.allowed_origins = {supported_host.site, supported_host.api}
+    return supported_host
+
+
 @pytest.fixture
 def make_host(chromium_path: str) -> Iterator[Any]:
     """A host of the test's own, for tests that move the clock or change settings."""

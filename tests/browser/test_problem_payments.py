@@ -5,18 +5,15 @@ The sandbox panel plays the customer's wallet; the operator's refund goes throug
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import GENEROUS_LIMITS, Shop
-from tests.support.localhost import LocalHost
+from tests.browser.conftest import Shop
 
 pytestmark = pytest.mark.browser
 
-SUPPORT = {"SUPPORT_EMAIL": "help@example.com", "SUPPORT_URL": "https://help.example.com/ticket"}
 REFUND_ADDRESS = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
 # The same address with its last character changed: still Bech32 in shape, only the checksum
 # tells.
@@ -27,19 +24,6 @@ QR_PATH_OF = """async (text) => {
   const { qrSvg } = await import("/js/qr.js");
   return qrSvg(text, "check").querySelector("path").getAttribute("d");
 }"""
-
-
-@pytest.fixture(scope="module")
-def shop(chromium_path: str) -> Iterator[Shop]:
-    local = LocalHost(**GENEROUS_LIMITS, **SUPPORT).start()
-    yield Shop(local)
-    local.close()
-
-
-@pytest.fixture
-def own(watch: Any, shop: Shop) -> Shop:
-    watch.allowed_origins = {shop.site, shop.api}
-    return shop
 
 
 def open_order(page: Any, shop: Shop, order: dict[str, Any], key: str | None = None) -> None:
@@ -69,11 +53,11 @@ def shoot(page: Any, screenshots: Any, name: str) -> None:
         page.screenshot(path=screenshots / f"problem-{name}.png", full_page=True)
 
 
-def test_a_late_deposit_takes_a_fresh_quote_and_goes_ahead(page, own, screenshots):
+def test_a_late_deposit_takes_a_fresh_quote_and_goes_ahead(page, supported, screenshots):
     sent: list[Any] = []
     page.on("request", lambda request: sent.append(request))
-    order = own.create_order()
-    open_order(page, own, order)
+    order = supported.create_order()
+    open_order(page, supported, order)
     expect(page.locator("#countdown")).to_contain_text("Rate locked for 19:")
 
     pay(page, "Late payment")
@@ -90,7 +74,7 @@ def test_a_late_deposit_takes_a_fresh_quote_and_goes_ahead(page, own, screenshot
     expect(offer).to_contain_text("Fresh quote: 0.01 BTC →")
     expect(page.locator("#offer-countdown")).to_contain_text("Valid for 4:")
     expect(page.get_by_role("button", name="Get a fresh quote")).to_be_hidden()
-    quoted = own.order(order["id"])["action"]["offer"]
+    quoted = supported.order(order["id"])["action"]["offer"]
     expect(offer).to_contain_text(f"{quoted['to_amount']} USDTTRC20")
     shoot(page, screenshots, "late")
 
@@ -98,7 +82,7 @@ def test_a_late_deposit_takes_a_fresh_quote_and_goes_ahead(page, own, screenshot
     expect(page.locator("#headline")).to_have_text("Payment received")
     expect(page.locator("#d-get")).to_have_text(f"{quoted['to_amount']} USDTTRC20")
     expect(page.locator("#late-note")).to_be_visible()
-    assert own.order(order["id"])["status"] == "paid"
+    assert supported.order(order["id"])["status"] == "paid"
 
     # The key went in the choices' bodies only: never in a URL the servers saw, never stored.
     key = order["customer_key"]
@@ -109,9 +93,9 @@ def test_a_late_deposit_takes_a_fresh_quote_and_goes_ahead(page, own, screenshot
     assert page.evaluate("localStorage.length + sessionStorage.length") == 0
 
 
-def test_a_late_deposit_is_refunded_to_a_checked_address(page, own, screenshots):
-    order = own.create_order()
-    open_order(page, own, order)
+def test_a_late_deposit_is_refunded_to_a_checked_address(page, supported, screenshots):
+    order = supported.create_order()
+    open_order(page, supported, order)
     pay(page, "Late payment")
     page.get_by_role("button", name="Refund my payment").click()
 
@@ -125,7 +109,7 @@ def test_a_late_deposit_is_refunded_to_a_checked_address(page, own, screenshots)
     expect(address).to_have_attribute("aria-invalid", "true")
     expect_support(page, order["id"])
     shoot(page, screenshots, "refund-form")
-    assert own.order(order["id"])["status"] == "action_required"
+    assert supported.order(order["id"])["status"] == "action_required"
 
     address.fill(REFUND_ADDRESS)
     expect(page.locator("#refund_address-check")).to_have_text(
@@ -140,7 +124,7 @@ def test_a_late_deposit_is_refunded_to_a_checked_address(page, own, screenshots)
     expect_support(page, order["id"])
     shoot(page, screenshots, "refunding")
 
-    own.operator_update(order["id"], status="refunded", refund_tx_hash=REFUND_HASH)
+    supported.operator_update(order["id"], status="refunded", refund_tx_hash=REFUND_HASH)
     expect(page.locator("#headline")).to_have_text("Payment refunded")
     expect(page.get_by_role("link", name=REFUND_HASH)).to_have_attribute(
         "href", f"https://mempool.space/tx/{REFUND_HASH}"
@@ -149,14 +133,14 @@ def test_a_late_deposit_is_refunded_to_a_checked_address(page, own, screenshots)
     shoot(page, screenshots, "refunded")
 
 
-def test_an_under_payment_is_completed_by_sending_the_rest(page, own, screenshots):
-    order = own.create_order()
-    open_order(page, own, order)
+def test_an_under_payment_is_completed_by_sending_the_rest(page, supported, screenshots):
+    order = supported.create_order()
+    open_order(page, supported, order)
 
     pay(page, "Half payment")
     expect(page.locator("#headline")).to_have_text("Partial payment received")
     expect(page.locator("#outcome-text")).to_contain_text("We received 0.005 BTC of 0.01 BTC")
-    partial = own.order(order["id"])["action"]["partial_payout"]["amount"]
+    partial = supported.order(order["id"])["action"]["partial_payout"]["amount"]
     expect(
         page.get_by_role("button", name=f"Accept {partial} USDTTRC20 for what arrived")
     ).to_be_visible()
@@ -169,34 +153,36 @@ def test_an_under_payment_is_completed_by_sending_the_rest(page, own, screenshot
     expect(page.locator("#pay-amount-value")).to_have_text("0.005")
     expect(page.get_by_role("button", name="Copy amount")).to_be_visible()
     expect(page.locator("#countdown")).to_contain_text("Rate locked for 19:")
-    uri = own.order(order["id"])["payment"]["uri"].replace("amount=0.01", "amount=0.005")
+    uri = supported.order(order["id"])["payment"]["uri"].replace("amount=0.01", "amount=0.005")
     qr = page.locator("#qr svg path")
     expect(qr).to_have_attribute("d", page.evaluate(QR_PATH_OF, uri))
 
     pay(page, "Full payment")  # what is still owed: the rest
     expect(page.locator("#headline")).to_have_text("Payment received")
-    paid = own.order(order["id"])
+    paid = supported.order(order["id"])
     assert paid["status"] == "paid"
     assert paid["payment"]["received"] == "0.01"
 
 
-def test_an_under_payment_can_take_a_smaller_payout(page, own):
-    order = own.create_order()
-    open_order(page, own, order)
+def test_an_under_payment_can_take_a_smaller_payout(page, supported):
+    order = supported.create_order()
+    open_order(page, supported, order)
     pay(page, "Half payment")
     expect(page.locator("#headline")).to_have_text("Partial payment received")
-    partial = own.order(order["id"])["action"]["partial_payout"]["amount"]
+    partial = supported.order(order["id"])["action"]["partial_payout"]["amount"]
 
     page.get_by_role("button", name=f"Accept {partial} USDTTRC20 for what arrived").click()
     expect(page.locator("#headline")).to_have_text("Payment received")
     expect(page.locator("#status-line")).to_contain_text(f"We are sending {partial} USDTTRC20")
     expect(page.locator("#d-get")).to_have_text(f"{partial} USDTTRC20")
-    assert own.order(order["id"])["to"]["amount"] == partial
+    assert supported.order(order["id"])["to"]["amount"] == partial
 
 
-def test_an_over_payment_goes_ahead_and_asks_where_to_refund_the_excess(page, own, screenshots):
-    order = own.create_order()
-    open_order(page, own, order)
+def test_an_over_payment_goes_ahead_and_asks_where_to_refund_the_excess(
+    page, supported, screenshots
+):
+    order = supported.create_order()
+    open_order(page, supported, order)
 
     pay(page, "Over-payment")
     expect(page.locator("#headline")).to_have_text("Payment received")
@@ -212,13 +198,13 @@ def test_an_over_payment_goes_ahead_and_asks_where_to_refund_the_excess(page, ow
         f"the extra 0.005 BTC goes back to your refund address {REFUND_ADDRESS}"
     )
     expect(page.locator("#refund-form")).to_be_hidden()
-    assert own.order(order["id"])["refund_address"] == REFUND_ADDRESS
+    assert supported.order(order["id"])["refund_address"] == REFUND_ADDRESS
 
 
-def test_without_the_key_the_choices_are_read_only(page, own, watch, screenshots):
-    order = own.create_order()
-    open_order(page, own, order, key="")
-    own.call("POST", f"/api/sandbox/pay/{order['id']}", {"late": True})
+def test_without_the_key_the_choices_are_read_only(page, supported, watch, screenshots):
+    order = supported.create_order()
+    open_order(page, supported, order, key="")
+    supported.call("POST", f"/api/sandbox/pay/{order['id']}", {"late": True})
 
     expect(page.locator("#headline")).to_have_text("Your payment arrived late")
     for label in ("Get a fresh quote", "Refund my payment"):
@@ -229,20 +215,20 @@ def test_without_the_key_the_choices_are_read_only(page, own, watch, screenshots
 
     # A wrong key is refused by the API, and the page turns read-only too.
     watch.expect_console(r"status of 403")
-    page.goto(f"{own.site}/payment.html?id={order['id']}#key=not-the-key")
+    page.goto(f"{supported.site}/payment.html?id={order['id']}#key=not-the-key")
     page.reload()  # a new fragment alone does not load the page again
     page.get_by_role("button", name="Get a fresh quote").click()
     expect(page.locator("#read-only")).to_be_visible()
     expect(page.get_by_role("button", name="Refund my payment")).to_be_disabled()
-    assert own.order(order["id"])["action"]["offer"] is None
+    assert supported.order(order["id"])["action"]["offer"] is None
 
 
-def test_the_choices_and_the_refund_form_fit_a_320_pixel_phone(new_context, own):
+def test_the_choices_and_the_refund_form_fit_a_320_pixel_phone(new_context, supported):
     from tests.browser.test_site import no_sideways_scroll
 
     page = new_context(viewport={"width": 320, "height": 640}).new_page()
-    order = own.create_order(amount="0.01234567")
-    open_order(page, own, order)
+    order = supported.create_order(amount="0.01234567")
+    open_order(page, supported, order)
     pay(page, "Half payment")
     expect(page.get_by_role("button", name="Refund my payment")).to_be_visible()
     no_sideways_scroll(page)
@@ -275,11 +261,11 @@ def test_a_fresh_quote_that_runs_out_is_asked_for_again(page, make_host, watch):
     expect(page.locator("#headline")).to_have_text("Payment received")
 
 
-def test_a_refund_of_a_coin_with_memos_asks_for_the_memo(page, own):
-    order = own.create_order(
+def test_a_refund_of_a_coin_with_memos_asks_for_the_memo(page, supported):
+    order = supported.create_order(
         from_currency="xrp", to_currency="btc", amount="50", payout_address=REFUND_ADDRESS
     )
-    open_order(page, own, order)
+    open_order(page, supported, order)
     pay(page, "Half payment")
     page.get_by_role("button", name="Refund my payment").click()
 
@@ -295,4 +281,4 @@ def test_a_refund_of_a_coin_with_memos_asks_for_the_memo(page, own):
     expect(page.locator("#outcome-text")).to_contain_text(
         "back to your refund address rPEPPER7kfTD9w2To4CQk6UCfuHM9c6GDY (memo 12345)"
     )
-    assert own.order(order["id"])["refund_extra_id"] == "12345"
+    assert supported.order(order["id"])["refund_extra_id"] == "12345"

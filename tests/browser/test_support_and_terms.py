@@ -4,38 +4,17 @@ configuration (pages/env.js; the local host generates it from its environment)."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import GENEROUS_LIMITS, Shop
-from tests.support.localhost import LocalHost
+from tests.browser.conftest import Shop
 
 pytestmark = pytest.mark.browser
 
-SUPPORT = {
-    "SUPPORT_EMAIL": "help@example.com",
-    "SUPPORT_URL": "https://help.example.com/ticket",
-    "OPERATOR_NAME": "Example Exchange Ltd",
-    "OPERATOR_JURISDICTION": "Estonia",
-}
 REFUND_ADDRESS = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
-
-
-@pytest.fixture(scope="module")
-def shop(chromium_path: str) -> Iterator[Shop]:
-    local = LocalHost(**GENEROUS_LIMITS, **SUPPORT).start()
-    yield Shop(local)
-    local.close()
-
-
-@pytest.fixture
-def watch_shop(watch: Any, shop: Shop) -> Shop:
-    watch.allowed_origins = {shop.site, shop.api}
-    return shop
 
 
 def expect_support_for(box: Any, order_id: str) -> None:
@@ -71,14 +50,14 @@ def drive(shop: Shop, order_id: str, ending: str) -> None:
     ],
 )
 def test_every_problem_screen_offers_support_with_the_order_id(
-    page, watch_shop, screenshots, ending, headline
+    page, supported, screenshots, ending, headline
 ):
-    order = watch_shop.create_order(refund_address=REFUND_ADDRESS)
-    page.goto(f"{watch_shop.site}/payment.html?id={order['id']}")
+    order = supported.create_order(refund_address=REFUND_ADDRESS)
+    page.goto(f"{supported.site}/payment.html?id={order['id']}")
     expect(page.locator("#pay-address")).to_be_visible()
     expect(page.locator("#outcome")).to_be_hidden()
 
-    drive(watch_shop, order["id"], ending)
+    drive(supported, order["id"], ending)
 
     expect(page.locator("#headline")).to_have_text(headline)
     expect_support_for(page.locator("#outcome"), order["id"])
@@ -86,17 +65,17 @@ def test_every_problem_screen_offers_support_with_the_order_id(
         page.screenshot(path=screenshots / "payment-support.png", full_page=True)
 
 
-def test_an_unknown_order_still_offers_support(page, watch_shop, watch):
+def test_an_unknown_order_still_offers_support(page, supported, watch):
     watch.expect_console(r"status of 404")
     missing = "ord_doesnotexist0000000000"
-    page.goto(f"{watch_shop.site}/payment.html?id={missing}")
+    page.goto(f"{supported.site}/payment.html?id={missing}")
     expect(page.get_by_role("heading", name="We can't find this order")).to_be_visible()
     expect_support_for(page.locator("#not-found"), missing)
 
 
-def test_an_order_in_progress_shows_support_only_under_need_help(page, watch_shop):
-    order = watch_shop.create_order()
-    page.goto(f"{watch_shop.site}/payment.html?id={order['id']}")
+def test_an_order_in_progress_shows_support_only_under_need_help(page, supported):
+    order = supported.create_order()
+    page.goto(f"{supported.site}/payment.html?id={order['id']}")
     expect(page.locator("#pay-address")).to_be_visible()
     expect(page.locator("#outcome-support")).to_be_hidden()
     expect_support_for(page.locator("#help-support"), order["id"])
@@ -111,8 +90,8 @@ def test_without_support_configured_no_link_is_shown(page, host):
     expect(page.locator("#outcome-support")).to_be_hidden()
 
 
-def test_the_terms_name_the_operator_and_are_linked_from_the_form(page, watch_shop, screenshots):
-    page.goto(watch_shop.site)
+def test_the_terms_name_the_operator_and_are_linked_from_the_form(page, supported, screenshots):
+    page.goto(supported.site)
     page.get_by_role("link", name="terms", exact=True).click()
     page.wait_for_url("**/terms*")
 

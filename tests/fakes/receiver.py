@@ -12,10 +12,12 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from standardwebhooks.webhooks import Webhook
+
+from tests.fakes.loopback import Loopback
 
 SECRET = "whsec_" + "dGVzdC13ZWJob29rLXNlY3JldC0zMi1ieXRlcy1sb25nISE="
 
@@ -36,36 +38,27 @@ class Receiver:
         self.hang_seconds = 2.0
         self.deliveries: list[Delivery] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self.port = 0
+        self._loopback = Loopback(self._receive)
+
+    @property
+    def port(self) -> int:
+        return self._loopback.port
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/hook"
 
+    @property
+    def is_up(self) -> bool:
+        return self._loopback.is_up
+
     def up(self) -> Receiver:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                receiver._receive(self, raw)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        self._loopback.up()
         return self
 
     def down(self) -> None:
         """Closes the port: the sender's connections are refused until `up()`."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        self._loopback.down()
 
     def _receive(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:
         headers = {k.lower(): v for k, v in handler.headers.items()}
