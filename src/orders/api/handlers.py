@@ -19,8 +19,9 @@ from orders.api.schemas import (
 )
 from orders.domain.exchange import NewOrder, check_quote
 from orders.domain.lifecycle import Status
-from orders.domain.order import Order, timestamp
+from orders.domain.order import Order
 from orders.domain.problems import Choice
+from orders.domain.times import timestamp
 from orders.errors import FieldError, NotFound, ValidationFailed
 from orders.ports import Deps
 from orders.processors.base import Processor
@@ -50,7 +51,7 @@ class Handlers:
         self.webhooks = Webhooks(deps)
         self.emails = Emails(deps)
         self.backoffice = BackOffice(deps)
-        self.choices = Choices(deps, self.catalog)
+        self.choices = Choices(self.ordering)
 
     async def health(self, request: Request, params: Params) -> Response:
         try:

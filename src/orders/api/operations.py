@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from orders.api import responses as out
 from orders.api.schemas import ChoiceBody, CreateOrderBody, SandboxPayBody, UpdateOrderBody
+from orders.domain.delivery import STATES
 from orders.errors import (
     ApiError,
     ChoiceUnavailable,
@@ -107,6 +108,12 @@ PAGE: tuple[Param, ...] = (
     Param("cursor", "query", "`next_cursor` of the previous page."),
 )
 
+
+def outbox_status(what: str) -> Param:
+    return Param("status", "query", f"Which {what} (default pending).",
+                 schema={"type": "string", "enum": list(STATES)})  # fmt: skip
+
+
 _ID = {"id": "$response.body#/id"}
 _ORDER_LINKS = {
     "ReadOrder": Link("get_order", _ID),
@@ -188,8 +195,7 @@ OPERATIONS: dict[str, Operation] = {
         {200: Answer("The events.", out.WebhookEvents, links={"Redeliver": Link(
             "redeliver_webhook", {"event_id": "$response.body#/events/0/event_id"})})},
         (ValidationFailed, Unauthorized),
-        params=(Param("status", "query", "Which events (default pending).",
-                      schema={"type": "string", "enum": ["pending", "delivered", "dead"]}),),
+        params=(outbox_status("events"),),
         operator=True,
     ),
     "redeliver_webhook": Operation(
@@ -203,8 +209,7 @@ OPERATIONS: dict[str, Operation] = {
         "The customers' emails in the outbox, by status, each with its attempt log.",
         {200: Answer("The emails.", out.EmailEvents)},
         (ValidationFailed, Unauthorized),
-        params=(Param("status", "query", "Which emails (default pending).",
-                      schema={"type": "string", "enum": ["pending", "delivered", "dead"]}),),
+        params=(outbox_status("emails"),),
         operator=True,
     ),
     "redeliver_email": Operation(

@@ -22,6 +22,9 @@ class Outcome(Enum):
     RETRY = "retry"
 
 
+# The states of an outbox event (webhook or email), as the operator filters them.
+STATES: tuple[str, ...] = ("pending", "delivered", "dead")
+
 # The outbox state each outcome leaves: a retry stays pending until the schedule is spent.
 STATE_AFTER: dict[Outcome, str] = {
     Outcome.DELIVERED: "delivered",

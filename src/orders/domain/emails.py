@@ -130,7 +130,7 @@ def provider_request(settings: Settings, event_id: str, payload: str) -> Outboun
 
 def _kind(order: Order, kind: str | None) -> str | None:
     if kind is not None:
-        return "payment_link" if kind.removeprefix("order.") == CREATED else None
+        return "payment_link" if kind == CREATED else None
     return KIND_OF_STATUS.get(order.status)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
@@ -12,9 +13,6 @@ from orders import strict_json
 from orders.domain import money, problems
 from orders.domain.currencies import payment_uri
 from orders.domain.lifecycle import Status
-from orders.domain.times import TIME_FORMAT, parse_timestamp, timestamp
-
-__all__ = ["TIME_FORMAT", "Event", "Note", "Order", "parse_timestamp", "timestamp"]
 
 
 @dataclass(frozen=True)
@@ -105,6 +103,11 @@ class Order:
         data["late"] = int(self.late)
         return data
 
+    def opens_with(self, key: str) -> bool:
+        """Whether `key` is this order's customer key; an order made before keys has none."""
+        stored = self.customer_key_hash
+        return stored is not None and hmac.compare_digest(customer_key_hash(key), stored)
+
     @property
     def etag(self) -> str:
         # Weak on purpose: it names the order's version, not a byte-exact body.
@@ -173,6 +176,11 @@ class Order:
             "notes": [note.operator() for note in self.notes],
             "timeline": [event.operator() for event in self.events],
         }
+
+
+def customer_key_hash(key: str) -> str:
+    """What an order keeps of its customer's key: the SHA-256, in hex."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 def mask_email(email: str | None) -> str | None:

@@ -10,7 +10,8 @@ from typing import Any
 
 from orders.domain import problems
 from orders.domain.lifecycle import Status
-from orders.domain.order import Order, parse_timestamp
+from orders.domain.order import Order
+from orders.domain.times import parse_timestamp
 
 # The statuses the operator's queue is drawn from (the storage query narrows by these).
 WAITING: tuple[Status, ...] = (Status.PAID, Status.REFUNDING)

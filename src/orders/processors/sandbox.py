@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from orders.domain import money
 from orders.domain.currencies import CURRENCIES, Currency
-from orders.domain.order import timestamp
+from orders.domain.times import timestamp
 from orders.ports import Clock, Database, Tokens
 from orders.processors.base import Payment
 from orders.storage.sandbox_ledger import SandboxLedger
@@ -58,7 +58,7 @@ class SandboxProcessor:
     async def create_payment(
         self, *, order_id: str, currency: str, amount: Decimal, callback_url: str
     ) -> Payment:
-        payment_id = str(int.from_bytes(_digest(self.tokens(16)), "big") % 10**10)
+        payment_id = self._new_payment_id()
         seed = self.tokens(32)
         extra_id = (
             str(int.from_bytes(_digest(seed + "tag"), "big") % 10**9) if currency == "xrp" else None
@@ -75,6 +75,10 @@ class SandboxProcessor:
         )
         await self.ledger.save(payment, timestamp(self.clock()))
         return payment
+
+    def _new_payment_id(self) -> str:
+        """Ten digits, as NOWPayments' payment ids look."""
+        return str(int.from_bytes(_digest(self.tokens(16)), "big") % 10**10)
 
     async def get_payment(self, payment_id: str) -> Payment | None:
         recorded = self._just_recorded
@@ -101,8 +105,8 @@ class SandboxProcessor:
             self._just_recorded = first  # nothing more sent: the processor repeats itself
             return first
         if settled:
-            payment_id = str(int.from_bytes(_digest(self.tokens(16)), "big") % 10**10)
-            target = replace(first, payment_id=payment_id, parent_payment_id=first.payment_id)
+            target = replace(first, payment_id=self._new_payment_id(),
+                             parent_payment_id=first.payment_id)  # fmt: skip
         else:
             target = first
         recorded = replace(target, status=status, actually_paid=paid, tx_hash=tx_hash)

@@ -13,9 +13,9 @@ from typing import Any
 
 from orders.domain import report
 from orders.domain.changes import webhook_event
-from orders.domain.order import timestamp
 from orders.domain.queue import queue
 from orders.domain.search import Cursor, OrderFilter, parse_filter, parse_page
+from orders.domain.times import timestamp
 from orders.errors import NotFound
 from orders.ports import Deps
 from orders.storage.orders import OperatorQueries, order_from_row

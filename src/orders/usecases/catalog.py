@@ -12,8 +12,8 @@ from typing import Any
 
 from orders.domain import money
 from orders.domain.currencies import Currency
-from orders.domain.order import timestamp
 from orders.domain.pricing import Quote, price
+from orders.domain.times import timestamp
 from orders.errors import FieldError, ValidationFailed
 from orders.ports import Deps
 from orders.processors.base import Processor

@@ -7,7 +7,8 @@ from collections.abc import Callable
 
 from orders.domain.changes import Change, Decide, WebhookEvent, evolve, webhook_event
 from orders.domain.emails import email_for
-from orders.domain.order import Order, timestamp
+from orders.domain.order import Order
+from orders.domain.times import timestamp
 from orders.errors import NotFound, VersionConflict
 from orders.ports import Deps, Statement, changes
 from orders.storage.orders import OrderStore
@@ -19,17 +20,12 @@ MAX_RACES = 5
 Also = Callable[[Order], list[Statement]]
 
 
-def new_webhook(deps: Deps, order: Order, kind: str | None = None) -> WebhookEvent:
-    """The webhook event of a change just decided, with a fresh id and the time now."""
-    return webhook_event(order, deps.new_id("evt"), timestamp(deps.clock()), kind)
-
-
-def outbox_of(deps: Deps, order: Order, kind: str | None = None) -> list[WebhookEvent]:
-    """What a status change queues: the operator's `order.*` webhook, and the customer's email
-    when there is one to send (`kind` "created" for a new order; else from its status)."""
-    webhook = new_webhook(deps, order, "order.created" if kind == "created" else None)
+def outbox_of(deps: Deps, order: Order, created: bool = False) -> list[WebhookEvent]:
+    """What a status change (or, with `created`, a new order) queues: the operator's `order.*`
+    webhook, and the customer's email when there is one to send."""
     now = timestamp(deps.clock())
-    email = email_for(order, deps.settings, deps.new_id("msg"), now, kind)
+    webhook = webhook_event(order, deps.new_id("evt"), now, "order.created" if created else None)
+    email = email_for(order, deps.settings, deps.new_id("msg"), now, "created" if created else None)
     return [webhook] if email is None else [webhook, email]
 
 

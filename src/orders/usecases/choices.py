@@ -6,8 +6,6 @@ The key is the customer's alone: only its SHA-256 is stored, it travels in the r
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import timedelta
 
 from orders.domain import problems
@@ -16,22 +14,18 @@ from orders.domain.currencies import Currency
 from orders.domain.exchange import destination_problems
 from orders.domain.order import Order
 from orders.domain.problems import Choice
-from orders.errors import ChoiceUnavailable, FieldError, Forbidden, NotFound, ValidationFailed
-from orders.ports import Deps
-from orders.storage.orders import OrderStore
-from orders.usecases.catalog import Catalog
+from orders.errors import ChoiceUnavailable, FieldError, Forbidden, ValidationFailed
 from orders.usecases.changing import Changer
-
-
-def key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+from orders.usecases.ordering import Ordering
 
 
 class Choices:
-    def __init__(self, deps: Deps, catalog: Catalog) -> None:
-        self.deps = deps
-        self.catalog = catalog
-        self.store = OrderStore(deps.db)
+    """The customer's side of an order, beside `Ordering` (create, read, the operator's side)."""
+
+    def __init__(self, ordering: Ordering) -> None:
+        self.ordering = ordering
+        self.deps = ordering.deps
+        self.catalog = ordering.catalog
 
     async def choose(
         self,
@@ -42,13 +36,9 @@ class Choices:
         refund_extra_id: str | None = None,
     ) -> Order:
         """Makes `choice` for the order, as it is when written (a lost race is judged again)."""
-        order = await self.store.get(order_id) if order_id.startswith("ord_") else None
-        if order is None:
-            raise NotFound("No order with this id. Check the link you were given.")
+        order = await self.ordering.read(order_id)
         # An order made before keys existed has none: it is read-only, as with a wrong key.
-        if not order.customer_key_hash or not hmac.compare_digest(
-            key_hash(key), order.customer_key_hash
-        ):
+        if not order.opens_with(key):
             raise Forbidden()
         problems.check(order, choice)  # before asking the processor for anything
         now = self.deps.clock()

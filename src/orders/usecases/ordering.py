@@ -15,8 +15,9 @@ from orders.domain import money
 from orders.domain.changes import Change, check_operator_change
 from orders.domain.exchange import NewOrder, check_order
 from orders.domain.lifecycle import Source, Status
-from orders.domain.order import Event, Order, timestamp
+from orders.domain.order import Event, Order, customer_key_hash
 from orders.domain.pricing import Quote
+from orders.domain.times import timestamp
 from orders.errors import (
     FieldError,
     IdempotencyKeyReused,
@@ -32,7 +33,6 @@ from orders.storage.idempotency import IdempotencyStore
 from orders.storage.orders import OrderStore
 from orders.usecases.catalog import Catalog
 from orders.usecases.changing import Changer, outbox_of
-from orders.usecases.choices import key_hash
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 # A reservation older than this belongs to an attempt that died mid-way; it may be taken over.
@@ -158,13 +158,13 @@ class Ordering:
             payout_tx_hash=None,
             processor_seen_at=created,
             change_id=deps.tokens(12),
-            customer_key_hash=key_hash(customer_key),
+            customer_key_hash=customer_key_hash(customer_key),
             events=(event,),
         )
         # The customer's key is in this answer only (and its replays): it is what lets them
         # make the choices of a problem payment.
         answer = strict_json.dumps({**order.public(), "customer_key": customer_key})
-        statements = self.store.insert(order, event, outbox_of(deps, order, "created"))
+        statements = self.store.insert(order, event, outbox_of(deps, order, created=True))
         if key is not None:
             statements.append(self.keys.complete(key, order.id, 201, answer))
         await deps.db.batch(statements)

@@ -14,8 +14,9 @@ from typing import Any
 from orders.domain import money
 from orders.domain.changes import Change
 from orders.domain.lifecycle import OPEN_FOR_PAYMENT, Source
-from orders.domain.order import Order, timestamp
+from orders.domain.order import Order
 from orders.domain.settlement import STATUS_MAP, expiry, settle
+from orders.domain.times import timestamp
 from orders.errors import FieldError, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from orders.ports import Deps, Statement
 from orders.processors import nowpayments_ipn

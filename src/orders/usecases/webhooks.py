@@ -17,8 +17,8 @@ import time
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from orders.domain.delivery import Outcome, after_attempt, outcome, retry_after, sign
-from orders.domain.order import timestamp
+from orders.domain.delivery import STATES, Outcome, after_attempt, outcome, retry_after, sign
+from orders.domain.times import timestamp
 from orders.errors import FieldError, NotFound, ValidationFailed
 from orders.ports import Deps, OutboundRequest, SendError
 from orders.storage.outbox import WEBHOOK, Outbox
@@ -28,7 +28,6 @@ log = logging.getLogger("onecash.webhooks")
 CLAIM_FOR = timedelta(seconds=60)
 BATCH_LIMIT = 50
 AFTER_RESPONSE_LIMIT = 5
-STATUSES = ("pending", "delivered", "dead")
 
 
 class Delivery:
@@ -131,8 +130,8 @@ class Delivery:
 
     async def listed(self, status: str) -> list[dict[str, Any]]:
         """This channel's events in `status`, each with its attempts, for the operator."""
-        if status not in STATUSES:
-            raise ValidationFailed([FieldError("status", "must be pending, delivered or dead")])
+        if status not in STATES:
+            raise ValidationFailed([FieldError("status", f"must be one of {', '.join(STATES)}")])
         return await self.outbox.events(status, channel=self.channel)
 
     async def redeliver(self, event_id: str) -> None:
