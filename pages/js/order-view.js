@@ -33,19 +33,9 @@ const $ = (id) => document.getElementById(id);
 const upper = (code) => String(code ?? "").toUpperCase();
 const money = (part) => `${part?.amount ?? "—"} ${upper(part?.currency)}`;
 
-const decimals = (text) => (text.split(".")[1] ?? "").length;
-
-/** What is still to pay, exact (BigInt, no floats): the whole amount, or for a part payment
- * the amount less what came. */
-export function due(order) {
-  const { amount = "", received } = order.payment ?? {};
-  if (order.status !== "partially_paid" || !received) return amount;
-  const scale = Math.max(decimals(amount), decimals(received));
-  const int = (text) => BigInt(text.replace(".", "") + "0".repeat(scale - decimals(text)));
-  const digits = (int(amount) - int(received)).toString().padStart(scale + 1, "0");
-  const text = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
-  return scale ? text.replace(/\.?0+$/, "") : text;
-}
+/** What to send now, as the API says (`payment.to_send`): the rest of a part payment, else the
+ * whole amount. */
+export const due = (order) => order.payment?.to_send ?? order.payment?.amount ?? "";
 
 export function statusName(status) {
   return STATUS_NAMES[status] ?? status;

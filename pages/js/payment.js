@@ -111,8 +111,7 @@ function update(next) {
 
 function drawQr(order) {
   const pay = order.payment ?? {};
-  const rest = order.status === "partially_paid" && pay.uri;
-  const text = rest ? pay.uri.replace(/amount=[^&]*/, `amount=${due(order)}`) : pay.uri || pay.address;
+  const text = pay.uri || pay.address; // its amount is what to send now
   if (!text || text === qrText) return;
   qrText = text;
   try {

@@ -205,6 +205,8 @@ async def test_sending_the_rest_reopens_the_window_and_the_rest_pays_the_order(
     rest = (await harness.choose(order["id"], "send_rest")).json
     assert rest["status"] == "partially_paid" and rest["expires_at"] == "2026-11-26T12:50:00Z"
     assert rest["payment"]["address"] == order["payment"]["address"]
+    assert rest["payment"]["to_send"] == "0.006"  # what a wallet scanning the page sends
+    assert rest["payment"]["uri"] == f"bitcoin:{order['payment']['address']}?amount=0.006"
     paid = await pay(harness, order["id"])  # the sandbox sends what is still owed
     assert paid["status"] == "paid" and paid["payment"]["received"] == "0.01"
     assert paid["to"]["amount"] == order["to"]["amount"] and paid["late"] is False

@@ -120,8 +120,13 @@ class Payment(Shape):
     address: str = Field(description="Where to send the deposit.")
     extra_id: str | None
     amount: DecimalText
+    to_send: DecimalText = Field(
+        description="What to send now: the rest while the customer sends it (`partially_paid`), "
+        "else `amount`."
+    )
     currency: str
-    uri: str = Field(description="For a wallet to scan: `bitcoin:<address>?amount=0.01`.")
+    uri: str = Field(description="For a wallet to scan: `bitcoin:<address>?amount=0.01`, with "
+                     "`to_send`.")  # fmt: skip
     received: DecimalText
     tx_hash: str | None
 

@@ -124,9 +124,8 @@ class Order:
 
     def public(self) -> dict[str, Any]:
         """The order as docs/api.md shows it; the email is masked in every public response."""
-        uri = payment_uri(
-            self.pay_currency, self.pay_address, Decimal(self.pay_amount), self.pay_extra_id
-        )
+        to_send = problems.to_send(self)
+        uri = payment_uri(self.pay_currency, self.pay_address, to_send, self.pay_extra_id)
         return {
             "id": self.id,
             "status": self.status.value,
@@ -153,6 +152,7 @@ class Order:
                 "address": self.pay_address,
                 "extra_id": self.pay_extra_id,
                 "amount": self.pay_amount,
+                "to_send": money.to_text(to_send),
                 "currency": self.pay_currency,
                 "uri": uri,
                 "received": self.received_amount,

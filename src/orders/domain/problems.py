@@ -60,6 +60,14 @@ def remaining(order: Order) -> Decimal:
     return max(Decimal(order.pay_amount) - order.received, Decimal(0))
 
 
+def to_send(order: Order) -> Decimal:
+    """What the payment page asks the customer to send now: the rest, while they send it (after
+    `send_rest`), else the order's amount."""
+    if order.status is Status.PARTIALLY_PAID:
+        return remaining(order)
+    return Decimal(order.pay_amount)
+
+
 def excess(order: Order) -> Decimal | None:
     """What came beyond the amount of an order that went ahead: it is refunded."""
     if order.status not in (Status.PAID, Status.COMPLETED):
