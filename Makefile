@@ -70,7 +70,7 @@ help:
 	@echo "make bench        D1 round trips and CPU per endpoint (CPython, and Pyodide at the edge)"
 	@echo "make check        ruff format --check, ruff check, mypy, then make test"
 	@echo "make dev-workerd  the real edge runtime via pywrangler dev (needs the internet)"
-	@echo "make deploy       vendor deps, apply schema.sql to D1, deploy the Worker and Pages"
+	@echo "make deploy       vendor deps, migrate D1 and apply schema.sql, deploy the Worker and Pages"
 	@echo "make clean        remove installed tools and caches (keeps .dev.vars and .data/)"
 
 install: $(VENV_STAMP) $(NODE_MODULES_STAMP) $(PYODIDE_STAMP) chromium
@@ -155,10 +155,13 @@ lint: $(VENV_STAMP)
 check: lint
 	$(MAKE) --no-print-directory test
 
-# Schema first: the new Worker may read tables the old one did not have (schema.sql only adds).
+# Schema first: the new Worker may read tables the old one did not have. The migrations in
+# migrations/ that this D1 has not had yet (wrangler lists those it applied in d1_migrations; each
+# also refuses a second run by itself), then schema.sql, which only adds (docs/operations.md).
 # --branch main makes the Pages upload the production deployment whatever branch is checked out.
 deploy: $(VENV_STAMP) $(UV) $(NODE_MODULES_STAMP)
 	$(PYWRANGLER) sync
+	$(WRANGLER) d1 migrations apply onecash --remote
 	$(WRANGLER) d1 execute onecash --remote --yes --file schema.sql
 	$(PYWRANGLER) deploy
 	$(WRANGLER) pages deploy pages --project-name onncx --branch main

@@ -1,6 +1,6 @@
 -- ONE⚡CASH: the whole D1 schema, the single source of truth.
 -- Loaded by `wrangler d1 execute`, by the local host and by the tests. Every statement is
--- idempotent (IF NOT EXISTS), so applying this file twice is harmless.
+-- idempotent (IF NOT EXISTS, INSERT OR IGNORE), so applying this file twice is harmless.
 -- Amounts are TEXT holding decimal strings: crypto amounts carry up to 18 decimals, beyond what
 -- a JavaScript double or a D1 integer holds exactly. Times are UTC ISO-8601 `YYYY-MM-DDTHH:MM:SSZ`,
 -- which sorts as text. (D1 enforces foreign keys; the local host turns them on per connection.)
@@ -180,3 +180,26 @@ CREATE TABLE IF NOT EXISTS sandbox_payments (
     updated_at         TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sandbox_payments_by_order ON sandbox_payments (order_id);
+
+-- Migrations (docs/operations.md, "Schema changes"): every file in migrations/ begins by recording
+-- itself here, in the same transaction as its changes, so a second run of it is refused
+-- ("UNIQUE constraint failed: schema_migrations.name") and changes nothing.
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    name        TEXT PRIMARY KEY,
+    applied_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+-- `wrangler d1 migrations apply` (`make deploy`) keeps its own list of the files it applied, in a
+-- table it makes like this one; a migration must not write it (wrangler adds the row itself).
+CREATE TABLE IF NOT EXISTS d1_migrations (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    name        TEXT UNIQUE,
+    applied_at  TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL
+);
+-- A database that already has what a migration makes counts as migrated: a fresh one made by this
+-- file, or one the migration ran on before migrations recorded themselves. An older database this
+-- file only adds tables to does not, and still gets the migration.
+INSERT OR IGNORE INTO schema_migrations (name)
+  SELECT '0002_problem_payments.sql' FROM sqlite_master
+  WHERE type = 'table' AND name = 'orders' AND sql LIKE '%customer_key_hash%';
+-- wrangler counts as applied every migration the database recorded, however it was run.
+INSERT OR IGNORE INTO d1_migrations (name) SELECT name FROM schema_migrations ORDER BY name;

@@ -1,8 +1,16 @@
 -- Problem payments (rate lock, customer choices, customer emails): two new order statuses
 -- (`action_required`, `refunding`), four new columns of `orders`, and `webhook_outbox.channel`.
--- SQLite cannot widen a CHECK in place, so both tables are made again, keeping every row. Run
--- once, before deploying the code that needs it (docs/operations.md):
---   npx wrangler d1 execute onecash --remote --file migrations/0002_problem_payments.sql
+-- SQLite cannot widen a CHECK in place, so both tables are made again, keeping every row.
+-- Applied by `make deploy` (`wrangler d1 migrations apply`), before the code that needs it
+-- (docs/operations.md, "Schema changes").
+--
+-- It runs once: its first statements record it in schema_migrations, in the same transaction as
+-- everything after them. On a database it already ran on, that record is refused ("UNIQUE
+-- constraint failed: schema_migrations.name") and D1 rolls the whole file back, so a second run
+-- (a retried `wrangler d1 execute` after a lost answer) changes nothing. Without this, a second
+-- run would copy the tables again through the column list below, which names only the older
+-- columns: every customer key, `problem`, `offer` and refund memo would be lost, and every
+-- pending email would become a webhook.
 --
 -- D1 keeps foreign keys on and runs a file as one transaction, so the tables other tables point
 -- at (order_events, order_notes, webhook_attempts, ...) are not renamed: a rename would repoint
@@ -12,6 +20,17 @@
 -- end of the transaction, when every reference holds again.
 -- tests/core/test_schema_upgrade.py runs this (with foreign keys on) and compares the result with
 -- schema.sql; it was also run with `wrangler d1 execute --local`.
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    name        TEXT PRIMARY KEY,
+    applied_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+-- A database this ran on before migrations recorded themselves has no record of it, but its
+-- orders already have customer_key_hash: the record is written here, and refused just below.
+INSERT INTO schema_migrations (name)
+  SELECT '0002_problem_payments.sql' FROM sqlite_master
+  WHERE type = 'table' AND name = 'orders' AND sql LIKE '%customer_key_hash%';
+INSERT INTO schema_migrations (name) VALUES ('0002_problem_payments.sql');
+
 PRAGMA defer_foreign_keys = on;
 
 CREATE TABLE orders__copy AS SELECT * FROM orders;

@@ -1,5 +1,6 @@
 """A database made from an older schema.sql is brought to the current one, keeping its rows: the
-local host does it by itself, and docs/operations.md's migration does it for a deployed D1."""
+local host does it by itself, and docs/operations.md's migration does it for a deployed D1, once:
+a second run of the migration is refused and changes nothing."""
 
 from __future__ import annotations
 
@@ -12,11 +13,17 @@ from devhost import d1
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATION = ROOT / "migrations" / "0002_problem_payments.sql"
+# How D1 answers a migration run on a database that already had it (and then rolls it back).
+REFUSED = "UNIQUE constraint failed: schema_migrations"
 
 
 def older_schema() -> str:
-    """schema.sql as it was before problem payments: no new statuses, columns or channel."""
+    """schema.sql as it was before problem payments: no new statuses, columns or channel, and no
+    record of migrations."""
     schema = d1.SCHEMA.read_text()
+    start = schema.index("-- Migrations (docs/operations.md")
+    end = schema.index("FROM schema_migrations ORDER BY name;\n", start)
+    schema = schema[:start] + schema[end + len("FROM schema_migrations ORDER BY name;\n") :]
     for new in ("'action_required',\n                         ", " 'refunding',"):
         assert new in schema
         schema = schema.replace(new, "")
@@ -54,6 +61,52 @@ def make_old(path: Path) -> None:
     old.close()
 
 
+# What the code after the migration writes: a customer's key, a problem payment waiting for the
+# customer's choice, and the customer's email waiting in the outbox. A second run of the migration
+# without its record copied the tables through its column list of the older schema: every key,
+# problem and offer was dropped, and every email became a webhook for the operator's receiver.
+NEW_ROWS = """
+UPDATE orders SET status = 'action_required', problem = 'underpaid', refund_extra_id = '42',
+    customer_key_hash = 'c0ffee', offer = '{"amount": "1"}';
+INSERT INTO webhook_outbox (event_id, order_id, type, payload, created_at, next_attempt_at, channel)
+VALUES ('evt_email', 'ord_old', 'email.action_required', '{}', 't', 't', 'email');
+"""
+KEPT = (
+    "SELECT o.id, o.status, o.customer_key_hash, o.problem, o.offer, o.refund_extra_id,"
+    " w.event_id, w.channel, w.status AS event_status"
+    " FROM orders o JOIN webhook_outbox w ON w.order_id = o.id"
+    " ORDER BY w.seq"
+)
+KEPT_ROWS = [
+    ("ord_old", "action_required", "c0ffee", "underpaid", '{"amount": "1"}', "42", "evt_old",
+     "webhook", "pending"),
+    ("ord_old", "action_required", "c0ffee", "underpaid", '{"amount": "1"}', "42", "evt_email",
+     "email", "pending"),
+]  # fmt: skip
+
+
+def run_like_d1(db: sqlite3.Connection, sql: str) -> None:
+    """What `wrangler d1 execute --file` and `wrangler d1 migrations apply` do with a file: every
+    statement in one transaction, all rolled back when one fails."""
+    try:
+        db.executescript(f"BEGIN;\n{sql}\nCOMMIT;")
+    except sqlite3.Error:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+
+
+def migrated(path: Path) -> sqlite3.Connection:
+    """A database of the previous schema, migrated once, with rows only the new schema holds."""
+    make_old(path)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA foreign_keys = ON")  # as D1 always has them
+    run_like_d1(db, MIGRATION.read_text())
+    db.executescript(NEW_ROWS)
+    assert db.execute(KEPT).fetchall() == KEPT_ROWS
+    return db
+
+
 def assert_current(db: sqlite3.Connection) -> None:
     row = db.execute("SELECT id, received_amount, customer_key_hash FROM orders").fetchone()
     assert tuple(row) == ("ord_old", "0", None)
@@ -71,6 +124,9 @@ def test_the_local_host_brings_an_older_database_up_to_date(tmp_path: Path) -> N
     upgraded = d1.connect(path)
     assert_current(upgraded)
     assert d1.upgrade(upgraded, d1.SCHEMA.read_text()) == []  # once is enough
+    # It counts as migrated, so the D1 migration is refused on it.
+    with pytest.raises(sqlite3.IntegrityError, match=REFUSED):
+        run_like_d1(upgraded, MIGRATION.read_text())
     upgraded.close()
 
 
@@ -79,8 +135,7 @@ def test_the_d1_migration_brings_an_older_database_up_to_date(tmp_path: Path) ->
     make_old(path)
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA foreign_keys = ON")  # as D1 always has them
-    # What `wrangler d1 execute --file` runs: the whole file as one transaction.
-    db.executescript(f"BEGIN;\n{MIGRATION.read_text()}\nCOMMIT;")
+    run_like_d1(db, MIGRATION.read_text())
     db.executescript(d1.SCHEMA.read_text())
     assert_current(db)
     assert d1.upgrade(db, d1.SCHEMA.read_text()) == []  # the same tables as schema.sql's
@@ -92,7 +147,7 @@ def test_the_d1_migration_keeps_the_references_of_other_tables(tmp_path: Path) -
     make_old(path)
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA foreign_keys = ON")
-    db.executescript(f"BEGIN;\n{MIGRATION.read_text()}\nCOMMIT;")
+    run_like_d1(db, MIGRATION.read_text())
     children = {"order_events": "orders", "webhook_attempts": "webhook_outbox"}
     for child, parent in children.items():
         [reference] = db.execute(f"PRAGMA foreign_key_list({child})").fetchall()
@@ -100,4 +155,61 @@ def test_the_d1_migration_keeps_the_references_of_other_tables(tmp_path: Path) -
     with pytest.raises(sqlite3.IntegrityError):  # and still enforced
         db.execute("INSERT INTO order_events (order_id, to_status, source, at) "
                    "VALUES ('ord_none', 'paid', 'processor', 't')")  # fmt: skip
+    db.close()
+
+
+def test_a_second_run_of_the_d1_migration_is_refused_and_changes_nothing(tmp_path: Path) -> None:
+    db = migrated(tmp_path / "d1.sqlite")
+
+    # A retried `wrangler d1 execute --file` after an answer that was lost.
+    with pytest.raises(sqlite3.IntegrityError, match=REFUSED):
+        run_like_d1(db, MIGRATION.read_text())
+
+    assert db.execute(KEPT).fetchall() == KEPT_ROWS  # every key, problem and email is still there
+    assert db.execute("SELECT name FROM schema_migrations").fetchall() == [(MIGRATION.name,)]
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    db.close()
+
+
+def test_a_database_migrated_before_migrations_were_recorded_refuses_it_too(
+    tmp_path: Path,
+) -> None:
+    db = migrated(tmp_path / "d1.sqlite")
+    db.execute("DROP TABLE schema_migrations")  # as the migration left it before it recorded itself
+
+    with pytest.raises(sqlite3.IntegrityError, match=REFUSED):
+        run_like_d1(db, MIGRATION.read_text())
+
+    assert db.execute(KEPT).fetchall() == KEPT_ROWS
+    db.close()
+
+
+def test_a_database_made_from_schema_sql_counts_every_migration_as_applied() -> None:
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    db.execute("PRAGMA foreign_keys = ON")
+    db.executescript(d1.SCHEMA.read_text())
+    db.executescript(d1.SCHEMA.read_text())  # as `make deploy` applies it on every release
+
+    files = sorted(p.name for p in MIGRATION.parent.glob("*.sql"))
+    assert MIGRATION.name in files
+    # Its own record, and wrangler's: `wrangler d1 migrations apply` has nothing to apply.
+    assert [r[0] for r in db.execute("SELECT name FROM schema_migrations ORDER BY name")] == files
+    assert [r[0] for r in db.execute("SELECT name FROM d1_migrations ORDER BY id")] == files
+    for name in files:
+        with pytest.raises(sqlite3.IntegrityError, match=REFUSED):
+            run_like_d1(db, (MIGRATION.parent / name).read_text())
+    db.close()
+
+
+def test_schema_sql_does_not_count_an_older_database_as_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "d1.sqlite"
+    make_old(path)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA foreign_keys = ON")
+    db.executescript(d1.SCHEMA.read_text())  # it only adds tables here: the old ones stay old
+
+    assert db.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM d1_migrations").fetchone()[0] == 0
+    run_like_d1(db, MIGRATION.read_text())  # so the migration still runs
+    assert_current(db)
     db.close()

@@ -3,7 +3,8 @@
 `make test` sets $WRANGLER to node_modules/.bin/wrangler and puts Node 22 first on PATH. Both
 commands below run without an account or the internet:
 
-- `d1 execute --local` runs schema.sql in workerd's own D1 (miniflare), the engine `--remote` uses;
+- `d1 execute --local` runs schema.sql in workerd's own D1 (miniflare), the engine `--remote` uses,
+  and `d1 migrations apply --local` applies migrations/ there as `make deploy` does remotely;
 - `deploy --dry-run` reads wrangler.toml, validates the bindings and collects the Worker's modules
   into --outdir. For a Python Worker it only gathers the .py files under the folder of `main`
   (src/); it neither needs nor builds `python_modules/` (that is `pywrangler sync`, online, at
@@ -27,7 +28,7 @@ SCHEMA = ROOT / "schema.sql"
 DATABASE = "onecash"  # database_name in wrangler.toml
 
 
-def wrangler(*args: str, logs: Path) -> subprocess.CompletedProcess[str]:
+def wrangler(*args: str, logs: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
     executable = os.environ.get("WRANGLER")
     if not executable:
         pytest.skip("WRANGLER is not set: run `make test`, which installs the pinned wrangler")
@@ -47,7 +48,7 @@ def wrangler(*args: str, logs: Path) -> subprocess.CompletedProcess[str]:
         timeout=180,
         check=False,
     )
-    assert result.returncode == 0, (
+    assert result.returncode == 0 or not check, (
         f"wrangler {' '.join(args)} exited {result.returncode}\n"
         f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
     )
@@ -133,3 +134,89 @@ def test_the_problem_payments_migration_runs_in_local_d1_and_keeps_every_row(
         [{"id": "ord_old", "status": "action_required"}], [{"n": 1}], [{"n": 1}],
         [{"channel": "webhook"}], [],
     ]  # fmt: skip
+
+
+def kept_rows(local: tuple[str, ...], logs: Path) -> list[tuple[object, ...]]:
+    """What the operator would read back: each order's key, problem and offer, with its events and
+    their channel."""
+    from tests.core.test_schema_upgrade import KEPT
+
+    result = wrangler(*local, "--json", "--command", KEPT, logs=logs)
+    [answer] = json.loads(result.stdout)
+    return [tuple(row.values()) for row in answer["results"]]
+
+
+def test_a_second_run_of_the_migration_in_local_d1_is_refused_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    from tests.core.test_schema_upgrade import (
+        KEPT_ROWS,
+        MIGRATION,
+        NEW_ROWS,
+        OLD_ROWS,
+        REFUSED,
+        older_schema,
+    )
+
+    state = tmp_path / "state"
+    local = ("d1", "execute", DATABASE, "--local", "--persist-to", str(state))
+    old = tmp_path / "old.sql"
+    old.write_text(older_schema() + "\n" + OLD_ROWS)
+    wrangler(*local, "--file", str(old), logs=tmp_path)  # a database of the previous schema
+    wrangler(*local, "--file", str(MIGRATION), logs=tmp_path)
+    new = tmp_path / "new.sql"
+    new.write_text(NEW_ROWS)  # what the new code writes afterwards
+    wrangler(*local, "--file", str(new), logs=tmp_path)
+    assert kept_rows(local, tmp_path) == KEPT_ROWS
+
+    # A retried `wrangler d1 execute --file` after an answer that was lost.
+    again = wrangler(*local, "--file", str(MIGRATION), logs=tmp_path, check=False)
+
+    assert again.returncode != 0
+    assert REFUSED in again.stdout + again.stderr
+    assert kept_rows(local, tmp_path) == KEPT_ROWS  # D1 rolled the whole file back
+
+
+def test_wrangler_d1_migrations_apply_runs_the_migration_once(tmp_path: Path) -> None:
+    from tests.core.test_schema_upgrade import (
+        KEPT_ROWS,
+        MIGRATION,
+        NEW_ROWS,
+        OLD_ROWS,
+        older_schema,
+    )
+
+    state = tmp_path / "state"
+    local = ("d1", "execute", DATABASE, "--local", "--persist-to", str(state))
+    apply = ("d1", "migrations", "apply", DATABASE, "--local", "--persist-to", str(state))
+    old = tmp_path / "old.sql"
+    old.write_text(older_schema() + "\n" + OLD_ROWS)
+    wrangler(*local, "--file", str(old), logs=tmp_path)
+
+    first = wrangler(*apply, logs=tmp_path)  # what `make deploy` runs, before schema.sql
+    wrangler(*local, "--file", str(SCHEMA), logs=tmp_path)
+    new = tmp_path / "new.sql"
+    new.write_text(NEW_ROWS)
+    wrangler(*local, "--file", str(new), logs=tmp_path)
+    second = wrangler(*apply, logs=tmp_path)  # the next release
+
+    assert MIGRATION.name in first.stdout
+    assert "No migrations to apply" not in first.stdout
+    assert "No migrations to apply" in second.stdout
+    assert kept_rows(local, tmp_path) == KEPT_ROWS
+
+
+def test_a_database_made_from_schema_sql_has_no_migration_to_apply(tmp_path: Path) -> None:
+    from tests.core.test_schema_upgrade import MIGRATION, REFUSED
+
+    state = tmp_path / "state"
+    local = ("d1", "execute", DATABASE, "--local", "--persist-to", str(state))
+    wrangler(*local, "--file", str(SCHEMA), logs=tmp_path)  # a new account's D1
+
+    applied = wrangler("d1", "migrations", "apply", DATABASE, "--local", "--persist-to",
+                       str(state), logs=tmp_path)  # fmt: skip
+    by_hand = wrangler(*local, "--file", str(MIGRATION), logs=tmp_path, check=False)
+
+    assert "No migrations to apply" in applied.stdout
+    assert by_hand.returncode != 0
+    assert REFUSED in by_hand.stdout + by_hand.stderr
