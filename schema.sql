@@ -61,6 +61,15 @@ CREATE TABLE IF NOT EXISTS orders (
     -- A fresh quote offered for a late deposit, JSON {"amount", "to_amount", "rate",
     -- "expires_at"}; accepted only before it expires and only for the amount it was made for.
     offer            TEXT,
+    -- The processor's status of each deposit as last judged, by payment id: JSON
+    -- {"<payment_id>": "<status>"}. A report that repeats it (same status, same amount) is no news.
+    deposit_states   TEXT NOT NULL DEFAULT '{}',
+    -- The pair's minimum deposit when the order was placed: no partial payout is offered for less.
+    min_amount       TEXT,
+    -- 1 while the order holds money that is neither paid out nor refunded and no longer waits
+    -- for anything else (an excess left after completion, a deposit to a closed order): it waits
+    -- in the operator's queue to be refunded. Written with every change (domain.problems).
+    refund_owed      INTEGER NOT NULL DEFAULT 0 CHECK (refund_owed IN (0, 1)),
     CHECK (status <> 'completed' OR payout_tx_hash IS NOT NULL)
 );
 -- Expiry and reconciliation scan open orders by status and time.
@@ -177,9 +186,22 @@ CREATE TABLE IF NOT EXISTS sandbox_payments (
     amount             TEXT NOT NULL,
     actually_paid      TEXT NOT NULL DEFAULT '0',
     tx_hash            TEXT,
-    updated_at         TEXT NOT NULL
+    updated_at         TEXT NOT NULL,
+    -- When the deposit was made (first seen on chain): kept through its later statuses.
+    paid_at            TEXT
 );
 CREATE INDEX IF NOT EXISTS sandbox_payments_by_order ON sandbox_payments (order_id);
+
+-- Wrong operator tokens per client address (an IPv6 client by its /64), for
+-- ADMIN_FAILURES_ALLOWED (docs/api.md, "Tokens"): each one counted by a single
+-- INSERT … ON CONFLICT DO UPDATE … RETURNING, so parallel guesses never read the same count. A
+-- window that ended starts again at 1; the cron deletes the rows of ended windows.
+CREATE TABLE IF NOT EXISTS failed_logins (
+    client      TEXT PRIMARY KEY,
+    failures    INTEGER NOT NULL CHECK (failures >= 1),
+    expires_at  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS failed_logins_by_expiry ON failed_logins (expires_at);
 
 -- Migrations (docs/operations.md, "Schema changes"): every file in migrations/ begins by recording
 -- itself here, in the same transaction as its changes, so a second run of it is refused
@@ -201,5 +223,10 @@ CREATE TABLE IF NOT EXISTS d1_migrations (
 INSERT OR IGNORE INTO schema_migrations (name)
   SELECT '0002_problem_payments.sql' FROM sqlite_master
   WHERE type = 'table' AND name = 'orders' AND sql LIKE '%customer_key_hash%';
+-- 0003 only adds the table made above: every database this file ran on has it.
+INSERT OR IGNORE INTO schema_migrations (name) VALUES ('0003_failed_logins.sql');
+INSERT OR IGNORE INTO schema_migrations (name)
+  SELECT '0004_deposits.sql' FROM sqlite_master
+  WHERE type = 'table' AND name = 'orders' AND sql LIKE '%deposit_states%';
 -- wrangler counts as applied every migration the database recorded, however it was run.
 INSERT OR IGNORE INTO d1_migrations (name) SELECT name FROM schema_migrations ORDER BY name;

@@ -15,6 +15,9 @@ EMAIL_PROVIDERS = ("resend", "postmark")
 DEFAULT_CURRENCIES = ("btc", "eth", "ltc", "usdttrc20", "xrp", "sol")
 VERSION = "0.1.0"
 _OPERATOR_NAME = re.compile(r"[A-Za-z0-9._-]{1,40}")
+# An operator token's least length: guessing one must be hopeless, since a right token is let in
+# however many wrong ones came before it from the same address (api/auth.py).
+MIN_ADMIN_TOKEN_LENGTH = 32
 
 
 class ConfigError(ValueError):
@@ -40,7 +43,8 @@ class Settings:
     # Named operators (ADMIN_TOKENS="name:token,…"): (name, token) pairs.
     admin_tokens: tuple[tuple[str, str], ...] = ()
     payout_overdue_minutes: int = 30
-    # Failed operator logins a client may make per ten minutes before it is refused (429).
+    # Wrong operator tokens a client address may send in ten minutes; past them each wrong
+    # token answers 429 instead of 401. A right token is let in all the same (api/auth.py).
     admin_failures_allowed: int = 20
     rate_limit_orders_per_minute: int = 10
     rate_limit_quotes_per_minute: int = 60
@@ -121,15 +125,8 @@ class Settings:
             raise ConfigError(f"FEE_PERCENT must be a decimal, got {fee_text!r}") from None
         if not Decimal(0) <= fee < Decimal(100):
             raise ConfigError(f"FEE_PERCENT must be between 0 and 100, got {fee_text}")
-        operators: list[tuple[str, str]] = []
-        for entry in items("ADMIN_TOKENS", ()):
-            name, _, token = entry.partition(":")
-            if not _OPERATOR_NAME.fullmatch(name.strip()) or not token.strip():
-                raise ConfigError(
-                    "ADMIN_TOKENS must be name:token pairs separated by commas (names of "
-                    "letters, digits, '.', '_' or '-')"
-                )
-            operators.append((name.strip(), token.strip()))
+        admin_token = secret("ADMIN_TOKEN")
+        operators = _operators(admin_token, items("ADMIN_TOKENS", ()))
         return cls(
             allowed_origins=tuple(o.rstrip("/") for o in items("ALLOWED_ORIGINS", ())),
             fee_percent=fee,
@@ -148,8 +145,8 @@ class Settings:
             nowpayments_ipn_secret=secret("NOWPAYMENTS_IPN_SECRET"),
             webhook_url=secret("WEBHOOK_URL"),
             webhook_secret=secret("WEBHOOK_SECRET"),
-            admin_token=secret("ADMIN_TOKEN"),
-            admin_tokens=tuple(operators),
+            admin_token=admin_token,
+            admin_tokens=operators,
             payout_overdue_minutes=integer("PAYOUT_OVERDUE_MINUTES", 30),
             admin_failures_allowed=integer("ADMIN_FAILURES_ALLOWED", 20),
             rate_limit_orders_per_minute=integer("RATE_LIMIT_ORDERS_PER_MINUTE", 10),
@@ -160,6 +157,49 @@ class Settings:
             email_from=secret("EMAIL_FROM"),
             email_api_url=secret("EMAIL_API_URL"),
         )
+
+
+def _operators(admin_token: str | None, entries: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """ADMIN_TOKENS as (name, token) pairs, checked with ADMIN_TOKEN: every token long enough,
+    every name once, and no token twice (a shared token would put the wrong name on the
+    timeline). The errors name the variable and the operator, never a token: they are logged."""
+    if admin_token is not None and len(admin_token) < MIN_ADMIN_TOKEN_LENGTH:
+        raise ConfigError(
+            f"ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_LENGTH} characters, got "
+            f"{len(admin_token)} (make one with `openssl rand -base64 32`)"
+        )
+    operators: list[tuple[str, str]] = []
+    names: set[str] = set()
+    owners: dict[str, str] = {}  # token -> the operator it belongs to
+    for entry in entries:
+        name, _, token = (part.strip() for part in entry.partition(":"))
+        if not _OPERATOR_NAME.fullmatch(name) or not token:
+            raise ConfigError(
+                "ADMIN_TOKENS must be name:token pairs separated by commas (names of "
+                "letters, digits, '.', '_' or '-')"
+            )
+        if len(token) < MIN_ADMIN_TOKEN_LENGTH:
+            raise ConfigError(
+                f"ADMIN_TOKENS: the token of {name!r} must be at least "
+                f"{MIN_ADMIN_TOKEN_LENGTH} characters, got {len(token)} (make one with "
+                "`openssl rand -base64 32`)"
+            )
+        if name.casefold() in names:
+            raise ConfigError(f"ADMIN_TOKENS names {name!r} twice: each operator once")
+        if token == admin_token:
+            raise ConfigError(
+                f"ADMIN_TOKENS gives {name!r} the token of ADMIN_TOKEN: each operator needs a "
+                "token of their own"
+            )
+        if token in owners:
+            raise ConfigError(
+                f"ADMIN_TOKENS gives {owners[token]!r} and {name!r} the same token: each "
+                "operator needs a token of their own"
+            )
+        names.add(name.casefold())
+        owners[token] = name
+        operators.append((name, token))
+    return tuple(operators)
 
 
 # Public on purpose: sandbox callbacks prove the signed path works, they protect no money.

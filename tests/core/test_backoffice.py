@@ -1,5 +1,5 @@
 """The operator's back office in-process: the operator's view, the queue, notes and refunds,
-named operators, failed logins, the overdue alert, and what each read costs in round trips."""
+named operators, the overdue alert, and what each read costs in round trips."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tests.support.inprocess import BTC_ADDRESS as REFUND_ADDRESS
 from tests.support.inprocess import Harness
 
 HASH = "ab" * 32
+ANA, BO = "token-of-ana-" + "a" * 32, "token-of-bo-" + "b" * 32
 
 
 async def paid(harness: Harness, **overrides: Any) -> dict[str, Any]:
@@ -66,11 +67,11 @@ async def test_a_refund_carries_its_transaction_and_amount(harness: Harness) -> 
 
 
 async def test_named_operators_are_recorded_on_the_timeline(make_harness: MakeHarness) -> None:
-    harness = make_harness(ADMIN_TOKENS="ana:token-of-ana,bo:token-of-bo")
+    harness = make_harness(ADMIN_TOKENS=f"ana:{ANA},bo:{BO}")
     order = await paid(harness)
     done = await harness.call(
         "PUT", f"/api/order/{order['id']}", {"status": "completed", "payout_tx_hash": HASH},
-        headers={"Authorization": "Bearer token-of-bo"},
+        headers={"Authorization": f"Bearer {BO}"},
     )  # fmt: skip
     assert done.status == 200
     assert "actor" not in done.json["timeline"][-1]  # not in the public view
@@ -79,23 +80,6 @@ async def test_named_operators_are_recorded_on_the_timeline(make_harness: MakeHa
     ).json
     assert detail["order"]["timeline"][-1]["actor"] == "bo"
     assert detail["order"]["timeline"][-1]["source"] == "operator"
-
-
-async def test_a_client_that_keeps_guessing_is_refused_even_with_the_right_token(
-    make_harness: MakeHarness,
-) -> None:
-    harness = make_harness(ADMIN_FAILURES_ALLOWED="3")
-    for _ in range(3):
-        wrong = await harness.call("GET", "/api/admin/queue", headers={"Authorization": "Bearer x"})
-        assert wrong.status == 401 and wrong.headers["WWW-Authenticate"].startswith("Bearer")
-    blocked = await harness.call("GET", "/api/admin/queue", headers=harness.admin())
-    assert blocked.status == 429 and int(blocked.headers["Retry-After"]) > 0
-    elsewhere = await harness.call(
-        "GET", "/api/admin/queue", headers=harness.admin(), client_ip="198.51.100.9"
-    )
-    assert elsewhere.status == 200
-    harness.clock.advance(minutes=11)
-    assert (await harness.call("GET", "/api/admin/queue", headers=harness.admin())).status == 200
 
 
 async def test_the_queue_holds_paid_orders_and_chosen_refunds_oldest_first(

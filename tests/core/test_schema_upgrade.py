@@ -13,14 +13,18 @@ from devhost import d1
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATION = ROOT / "migrations" / "0002_problem_payments.sql"
+# The counts of wrong operator tokens: a table of its own, nothing else.
+ADDS_TABLE = ROOT / "migrations" / "0003_failed_logins.sql"
 # How D1 answers a migration run on a database that already had it (and then rolls it back).
 REFUSED = "UNIQUE constraint failed: schema_migrations"
 
 
 def older_schema() -> str:
-    """schema.sql as it was before problem payments: no new statuses, columns or channel, and no
-    record of migrations."""
+    """schema.sql as it was before problem payments: no new statuses, columns or channel, no
+    failed_logins, and no record of migrations."""
     schema = d1.SCHEMA.read_text()
+    cut = schema.index("-- Wrong operator tokens per client address")  # failed_logins, 0003's
+    schema = schema[:cut] + schema[schema.index("-- Migrations (docs/operations.md") :]
     start = schema.index("-- Migrations (docs/operations.md")
     end = schema.index("FROM schema_migrations ORDER BY name;\n", start)
     schema = schema[:start] + schema[end + len("FROM schema_migrations ORDER BY name;\n") :]
@@ -208,8 +212,26 @@ def test_schema_sql_does_not_count_an_older_database_as_migrated(tmp_path: Path)
     db.execute("PRAGMA foreign_keys = ON")
     db.executescript(d1.SCHEMA.read_text())  # it only adds tables here: the old ones stay old
 
-    assert db.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 0
-    assert db.execute("SELECT count(*) FROM d1_migrations").fetchone()[0] == 0
+    # Only a migration that merely adds a table counts: schema.sql has just made it.
+    assert [r[0] for r in db.execute("SELECT name FROM schema_migrations")] == [ADDS_TABLE.name]
+    assert [r[0] for r in db.execute("SELECT name FROM d1_migrations")] == [ADDS_TABLE.name]
     run_like_d1(db, MIGRATION.read_text())  # so the migration still runs
     assert_current(db)
+    db.close()
+
+
+def test_the_failed_logins_migration_adds_its_table_once(tmp_path: Path) -> None:
+    path = tmp_path / "d1.sqlite"
+    make_old(path)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA foreign_keys = ON")
+    run_like_d1(db, MIGRATION.read_text())
+
+    run_like_d1(db, ADDS_TABLE.read_text())
+    db.execute("INSERT INTO failed_logins VALUES ('203.0.113.7', 3, '2026-11-26T12:10:00Z')")
+
+    with pytest.raises(sqlite3.IntegrityError, match=REFUSED):
+        run_like_d1(db, ADDS_TABLE.read_text())
+    assert db.execute("SELECT failures FROM failed_logins").fetchall() == [(3,)]
+    assert "failed_logins" not in d1.upgrade(db, d1.SCHEMA.read_text())  # as schema.sql has it
     db.close()

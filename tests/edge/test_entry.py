@@ -293,6 +293,55 @@ async def test_an_incoming_request_id_and_the_query_reach_the_core(
     assert response.json()["from"] == {"currency": "btc", "amount": "0.01"}
 
 
+EDGE_ADMIN_TOKEN = "edge-tier-admin-token-long-enough-to-be-accepted"
+
+
+@pytest.mark.parametrize("path", ["/api%2Fadmin%2Fqueue", "/api/admin%2Fqueue"])
+async def test_an_encoded_slash_is_routed_as_sent_not_decoded(
+    entry: Any, make_env: MakeEnv, ctx: Context, path: str
+) -> None:
+    worker = entry.Default(ctx, make_env(ADMIN_TOKEN=EDGE_ADMIN_TOKEN))
+    admin = {"Authorization": f"Bearer {EDGE_ADMIN_TOKEN}"}
+
+    plain = await worker.fetch(incoming("GET", "/api/admin/queue", **admin))
+    encoded = await worker.fetch(incoming("GET", path, **admin))
+
+    assert plain.status == 200
+    assert encoded.status == 404 and encoded.json()["error"]["code"] == "not_found"
+
+
+async def test_a_query_parameter_given_twice_is_refused(
+    entry: Any, make_env: MakeEnv, ctx: Context
+) -> None:
+    worker = entry.Default(ctx, make_env())
+
+    response = await worker.fetch(
+        incoming("GET", "/api/quote?from=btc&to=eth&amount=0.01&to=ltc")
+    )
+
+    assert response.status == 422
+    assert [d["field"] for d in response.json()["error"]["details"]] == ["to"]
+
+
+async def test_answers_and_errors_say_nosniff(entry: Any, make_env: MakeEnv, ctx: Context) -> None:
+    worker = entry.Default(ctx, make_env())
+
+    answers = [await worker.fetch(incoming("GET", path)) for path in ("/health", "/nowhere")]
+
+    assert [a.status for a in answers] == [200, 404]
+    assert {a.headers["X-Content-Type-Options"] for a in answers} == {"nosniff"}
+
+
+async def test_a_token_that_is_not_ascii_is_401(entry: Any, make_env: MakeEnv, ctx: Context) -> None:
+    worker = entry.Default(ctx, make_env(ADMIN_TOKEN=EDGE_ADMIN_TOKEN))
+
+    response = await worker.fetch(
+        incoming("GET", "/api/admin/queue", Authorization="Bearer \xff")
+    )
+
+    assert response.status == 401 and response.json()["error"]["code"] == "unauthorized"
+
+
 async def test_a_preflight_answers_204_with_no_body_at_all(
     entry: Any, make_env: MakeEnv, ctx: Context
 ) -> None:
@@ -424,7 +473,7 @@ async def test_scheduled_runs_the_cron_which_delivers_what_is_due(
     report = json.loads(capsys.readouterr().out)
     assert report == {
         "cron": "* * * * *", "expired": 0, "reconciled": 0, "delivered": 1, "emailed": 0,
-        "forgotten": 0,
+        "forgotten": 0, "logins_forgotten": 0,
     }  # fmt: skip
 
 

@@ -21,7 +21,7 @@ from orders.config import Settings
 from orders.ports import Deps, OutboundRequest, OutboundResponse, SendError
 from orders.processors import nowpayments_ipn
 
-ADMIN_TOKEN = "test-admin-token"
+ADMIN_TOKEN = "test-admin-token-of-the-in-process-harness"
 BTC_ADDRESS = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
 TRON_ADDRESS = "TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7"
 XRP_ADDRESS = "rPT1Sjq2YGrBMTttX4GZHjKu9dyfzbpAYe"
@@ -115,11 +115,13 @@ class Harness:
         run_background: bool = False,
     ) -> Reply:
         path, _, query = path.partition("?")
-        params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+        pairs = [p.split("=", 1) for p in query.split("&") if "=" in p]
+        params = dict(pairs)
+        repeated = tuple(dict.fromkeys(n for i, (n, _) in enumerate(pairs) if n in dict(pairs[:i])))
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
         with d1.counting() as trips:
             response: Response = await self.app.handle(
-                Request(method, path, params, Headers(headers or {}), data, client_ip)
+                Request(method, path, params, Headers(headers or {}), data, client_ip, repeated)
             )
             if response.stream is not None:  # read to the end, as a client would
                 response.body = b"".join([chunk async for chunk in response.stream])

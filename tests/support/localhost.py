@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[2]
-ADMIN_TOKEN = "blackbox-admin-token"
+ADMIN_TOKEN = "blackbox-admin-token-of-the-local-host-tier"
 STARTUP_TIMEOUT = 30.0
 
 

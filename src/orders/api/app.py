@@ -7,16 +7,19 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 
+from orders.api.auth import forget_failed_logins
 from orders.api.handlers import Handlers
 from orders.api.http import MAX_BODY_BYTES, Request, Response, error_response
 from orders.api.routes import ROUTES, Match, resolve
 from orders.errors import (
     ApiError,
+    FieldError,
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
     ProcessorUnavailable,
     RateLimited,
+    ValidationFailed,
 )
 from orders.ports import Deps
 from orders.processors import build_processor
@@ -77,6 +80,8 @@ class App:
     def _finish(self, request: Request, response: Response, request_id: str) -> Response:
         response.headers["X-Request-Id"] = request_id
         response.headers.setdefault("Cache-Control", "no-store")
+        # No browser may read a JSON answer (or a CSV export) as HTML or script.
+        response.headers["X-Content-Type-Options"] = "nosniff"
         self._cors(request, response)
         if 200 <= response.status < 300 and request.method in ("POST", "PUT"):
             # A write may have queued webhook events and emails: deliver them once the answer
@@ -94,8 +99,9 @@ class App:
 
     async def scheduled(self) -> dict[str, int]:
         """The cron entry (every minute): expire, reconcile, deliver webhooks, then emails, and
-        forget Idempotency-Keys past their 24 hours. Each step is bounded; "delivered" and
-        "emailed" count delivery attempts, "forgotten" the keys deleted."""
+        forget Idempotency-Keys past their 24 hours and the wrong-token counts of windows that
+        ended. Each step is bounded; "delivered" and "emailed" count delivery attempts,
+        "forgotten" the keys deleted, "logins_forgotten" the counts."""
         report: dict[str, int] = {}
         for name, step in (
             ("expired", self.payments.expire_due),
@@ -103,6 +109,7 @@ class App:
             ("delivered", self._alert_and_deliver),
             ("emailed", self.emails.deliver_due_count),
             ("forgotten", self.handlers.ordering.forget_old_keys),
+            ("logins_forgotten", self._forget_failed_logins),
         ):
             try:
                 report[name] = await step()
@@ -111,6 +118,9 @@ class App:
                 log.exception("scheduled step %s failed", name)
                 report[name] = -1
         return report
+
+    async def _forget_failed_logins(self) -> int:
+        return await forget_failed_logins(self.deps.db, self.deps.clock)
 
     async def _alert_and_deliver(self) -> int:
         """Queues the overdue-payout alerts, then delivers what is due (those alerts included);
@@ -133,6 +143,11 @@ class App:
         if found.match is Match.PATH:
             raise MethodNotAllowed(list(found.allowed))
         assert found.route and found.params is not None
+        if request.repeated:
+            raise ValidationFailed(
+                [FieldError(name, "is given more than once; give each query parameter once")
+                 for name in request.repeated]
+            )  # fmt: skip
         return await self._routes[found.route.name](request, found.params)
 
     def _limited(self, bucket: str | None, handler: Handler) -> Handler:

@@ -76,9 +76,10 @@ class Handlers:
         return json_response(quote.public())
 
     async def create_order(self, request: Request, params: Params) -> Response:
-        body = parse(CreateOrderBody, request.json())
+        fields = parse(CreateOrderBody, request.json()).model_dump()
+        customer_key = fields.pop("customer_key")
         created = await self.ordering.create(
-            NewOrder(**body.model_dump()), request.headers.get("idempotency-key")
+            NewOrder(**fields), request.headers.get("idempotency-key"), customer_key
         )
         headers = {"Content-Type": JSON_TYPE, "Location": f"/api/order/{created.order_id}"}
         if created.replayed:
@@ -187,7 +188,7 @@ class Handlers:
 
     async def _operator(self, request: Request) -> Operator:
         return await authorize_operator(
-            self.deps.settings, self.deps.kv, request.headers.get("authorization"),
+            self.deps.settings, self.deps.db, self.deps.clock, request.headers.get("authorization"),
             request.client_ip,
         )  # fmt: skip
 
