@@ -95,10 +95,31 @@ def test_a_replay_returns_the_same_order_and_a_reused_key_is_refused(api: Client
     first = api.request("POST", "/api/order", order_body(), headers=key)
     again = api.request("POST", "/api/order", order_body(), headers=key)
     assert first.status == again.status == 201
-    assert again.json == first.json
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Location"] == first.headers["Location"]
+    # The key made for the order was in the first answer only: who repeats key and body lacks it.
+    order = first.json
+    customer_key = order.pop("customer_key")
+    assert again.json == order and customer_key not in again.body.decode()
 
     other = api.request("POST", "/api/order", order_body(amount="0.02"), headers=key)
     assert other.status == 422 and other.json["error"]["code"] == "idempotency_key_reused"
+
+
+def test_a_replay_with_the_clients_own_customer_key_is_the_first_answer(api: Client) -> None:
+    key = {"Idempotency-Key": "bb-replay-own-key"}
+    body = order_body(customer_key="bb-own-key-" + "x" * 24)
+    first = api.request("POST", "/api/order", body, headers=key)
+    assert first.status == 201 and first.json["customer_key"] == body["customer_key"]
+
+    again = api.request("POST", "/api/order", body, headers=key)
+    assert again.status == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.body == first.body
+
+    overheard = api.request("POST", "/api/order", order_body(), headers=key)
+    assert overheard.status == 422
+    assert overheard.json["error"]["code"] == "idempotency_key_reused"
+    assert body["customer_key"] not in overheard.body.decode()
 
 
 def test_operator_updates_need_the_token(api: Client) -> None:

@@ -145,12 +145,13 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "create_order": Operation(
         "Create an order: a deposit address for what is sent, a payout to the given address.",
-        {201: Answer("The new order (or, for a repeated Idempotency-Key, the first answer again).",
+        {201: Answer("The new order (or, for a repeated Idempotency-Key, the first answer "
+                     "again, without a `customer_key` made for it).",
                      out.CreatedOrder, ("Location",), _ORDER_LINKS)},
         (*WITH_BODY, IdempotencyKeyReused, RateLimited, ProcessorUnavailable),
         CreateOrderBody,
         (Param("Idempotency-Key", "header", "The same key with the same body within 24 hours "
-               "returns the first answer and creates nothing.",
+               "returns the first answer and creates nothing, asking the processor nothing.",
                schema={"type": "string", "minLength": 1, "maxLength": 255}),),
     ),
     "get_order": Operation(

@@ -196,10 +196,13 @@ class Order(Shape):
 
 
 class CreatedOrder(Order):
-    customer_key: str = Field(
+    customer_key: str | None = Field(
+        None,
         description="Lets the customer make the choices of a problem payment (`POST "
-        "/api/order/{id}/choice`). Given only here, once: keep it (the site keeps it in the "
-        "payment link's #fragment)."
+        "/api/order/{id}/choice`). Given only in the first answer: keep it (the site keeps it "
+        "in the payment link's #fragment). It is not stored with the Idempotency-Key, so a "
+        "replay leaves it out, unless the request chose its own `customer_key`: then a replay "
+        "that sends it again is answered with it.",
     )
 
 

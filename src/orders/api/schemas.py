@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, StringConstraints, ValidationError
 
 from orders.domain import money
+from orders.domain.exchange import CUSTOMER_KEY_PATTERN
 from orders.domain.lifecycle import Status
 from orders.domain.problems import Choice
 from orders.domain.settlement import STATUS_MAP
@@ -48,6 +49,21 @@ class CreateOrderBody(BaseModel):
     refund_address: StrictStr | None = None
     refund_extra_id: StrictStr | None = None
     email: StrictStr | None = None
+    # The pattern is for the OpenAPI document; `exchange.customer_key_problem` checks it.
+    customer_key: (
+        Annotated[
+            StrictStr,
+            StringConstraints(strip_whitespace=False),
+            Field(json_schema_extra={"pattern": CUSTOMER_KEY_PATTERN}),
+        ]
+        | None
+    ) = Field(
+        None,
+        description="Your own secret for this order (32 to 128 random URL-safe characters), "
+        "instead of one made for you: it opens the order's choices as `customer_key` does, and "
+        "a retry with the same Idempotency-Key, body and this key is answered with it again. "
+        "Without it, a replay answers the order without its key.",
+    )
 
 
 StatusName = Annotated[StrictStr, Field(json_schema_extra={"enum": [s.value for s in Status]})]

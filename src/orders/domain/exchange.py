@@ -133,3 +133,16 @@ def check_note(note: str | None) -> None:
 def check_tx_hash(value: str | None, field: str) -> None:
     if value is not None and not _TX_HASH.fullmatch(value.removeprefix("0x")):
         raise ValidationFailed([FieldError(field, "is not a transaction hash")])
+
+
+# A key the client chooses for its order is held to the shape of the ones made here
+# (`secrets.token_urlsafe(24)`: 32 URL-safe characters, 192 bits) or longer.
+CUSTOMER_KEY_PATTERN = "^[A-Za-z0-9_-]{32,128}$"
+_CUSTOMER_KEY = re.compile(CUSTOMER_KEY_PATTERN)
+
+
+def customer_key_problem(key: str) -> str | None:
+    """What is wrong with a customer key a client chose, or None."""
+    if _CUSTOMER_KEY.fullmatch(key) is None:
+        return "must be 32 to 128 characters of A-Z, a-z, 0-9, '-' and '_' (a random secret)"
+    return None

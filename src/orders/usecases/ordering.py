@@ -13,7 +13,7 @@ from datetime import timedelta
 from orders import strict_json
 from orders.domain import money
 from orders.domain.changes import Change, check_operator_change
-from orders.domain.exchange import NewOrder, check_order
+from orders.domain.exchange import NewOrder, check_order, customer_key_problem
 from orders.domain.lifecycle import Source, Status
 from orders.domain.order import Event, Order, customer_key_hash
 from orders.domain.pricing import Quote
@@ -44,7 +44,8 @@ FORGET_BATCH = 500
 
 @dataclass(frozen=True)
 class Created:
-    """A created order as first answered: `body` is its JSON, the same bytes on every replay."""
+    """A created order as answered: `body` is its JSON. A replay answers the first answer's
+    bytes again, less the customer's key unless the replay carried it (see `Ordering.create`)."""
 
     order_id: str
     body: str
@@ -59,22 +60,36 @@ class Ordering:
         self.store = OrderStore(deps.db)
         self.keys = IdempotencyStore(deps.db)
 
-    async def create(self, request: NewOrder, key: str | None = None) -> Created:
-        """A new order, or with `key` the one this key already made (same request, 24 hours)."""
-        currencies = await self.catalog.currencies()
-        source, target, amount = check_order(request, currencies)
-        quote = await self.catalog.quote(source, target, amount, "amount")
+    async def create(
+        self, request: NewOrder, key: str | None = None, customer_key: str | None = None
+    ) -> Created:
+        """A new order, or with `key` the one this key already made (same request, 24 hours).
+
+        `customer_key` is the client's own secret for the order (else one is made here). A
+        replay is decided on pure checks alone, before the catalog or the processor is asked
+        anything: a stored answer needs neither, and must not fail because either moved on.
+        The stored answer never holds the customer's key; a replay gives it back only to a
+        caller that sent it (docs/api.md, "Idempotent creates")."""
+        if customer_key is not None and (problem := customer_key_problem(customer_key)):
+            raise ValidationFailed([FieldError("customer_key", problem)])
         if key is None:
-            return await self._create(request, quote)
+            return await self._create(request, await self._quote(request), customer_key)
         if not 1 <= len(key) <= 255:
             raise ValidationFailed([FieldError("Idempotency-Key", "must be 1 to 255 characters")])
-        fingerprint = hashlib.sha256(
-            json.dumps(asdict(request), sort_keys=True).encode()
-        ).hexdigest()
-        return await self._create_once(key, fingerprint, request, quote)
+        asked: dict[str, object] = asdict(request)
+        if customer_key is not None:  # a key proven by its hash; absent, the old fingerprints hold
+            asked["customer_key"] = customer_key_hash(customer_key)
+        fingerprint = hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
+        return await self._create_once(key, fingerprint, request, customer_key)
+
+    async def _quote(self, request: NewOrder) -> Quote:
+        """The exchange's rules, then the price: both ask the catalog (KV, then the processor)."""
+        currencies = await self.catalog.currencies()
+        source, target, amount = check_order(request, currencies)
+        return await self.catalog.quote(source, target, amount, "amount")
 
     async def _create_once(
-        self, key: str, fingerprint: str, request: NewOrder, quote: Quote
+        self, key: str, fingerprint: str, request: NewOrder, customer_key: str | None
     ) -> Created:
         for _ in range(REPLAY_WAIT_STEPS):
             now = self.deps.clock()
@@ -82,8 +97,11 @@ class Ordering:
                 key, fingerprint, timestamp(now), timestamp(now - IDEMPOTENCY_WINDOW)
             )
             if taken:
+                # Ours: judged and priced now. A refusal or a failure frees the key again.
                 try:
-                    return await self._create(request, quote, key)
+                    return await self._create(
+                        request, await self._quote(request), customer_key, key
+                    )
                 except BaseException:
                     await self.keys.release(key)
                     raise
@@ -92,7 +110,11 @@ class Ordering:
             if not hmac.compare_digest(held["request_hash"], fingerprint):
                 raise IdempotencyKeyReused()
             if held["state"] == "done":
-                return Created(str(held["order_id"]), str(held["response_body"]), replayed=True)
+                # The same fingerprint: the same fields, and the same customer key if one was
+                # sent. A key made here was never stored, so it is not in the replay.
+                stored = _without_customer_key(str(held["response_body"]))
+                body = stored if customer_key is None else _with_customer_key(stored, customer_key)
+                return Created(str(held["order_id"]), body, replayed=True)
             if held["created_at"] < timestamp(now - ABANDONED_AFTER):
                 await self.keys.release(key)
                 continue
@@ -103,10 +125,16 @@ class Ordering:
             headers={"Retry-After": "2"},
         )
 
-    async def _create(self, body: NewOrder, quote: Quote, key: str | None = None) -> Created:
+    async def _create(
+        self,
+        body: NewOrder,
+        quote: Quote,
+        customer_key: str | None = None,
+        key: str | None = None,
+    ) -> Created:
         deps = self.deps
         order_id = deps.new_id("ord")
-        customer_key = deps.tokens(24)
+        customer_key = customer_key or deps.tokens(24)
         callback = f"{deps.settings.public_api_url}/api/ipn/{self.processor.name}"
         try:
             payment = await self.processor.create_payment(
@@ -161,14 +189,14 @@ class Ordering:
             customer_key_hash=customer_key_hash(customer_key),
             events=(event,),
         )
-        # The customer's key is in this answer only (and its replays): it is what lets them
-        # make the choices of a problem payment.
-        answer = strict_json.dumps({**order.public(), "customer_key": customer_key})
+        # The customer's key is in this answer only: it is what lets them make the choices of
+        # a problem payment. The answer kept for replays is the order without it.
+        stored = strict_json.dumps(order.public())
         statements = self.store.insert(order, event, outbox_of(deps, order, created=True))
         if key is not None:
-            statements.append(self.keys.complete(key, order.id, 201, answer))
+            statements.append(self.keys.complete(key, order.id, 201, stored))
         await deps.db.batch(statements)
-        return Created(order.id, answer)
+        return Created(order.id, _with_customer_key(stored, customer_key))
 
     async def forget_old_keys(self) -> int:
         """The cron's clean-up: Idempotency-Keys past their 24 hours go, and with them the only
@@ -214,3 +242,19 @@ class Ordering:
             current=order,
         )
         return changed
+
+
+def _with_customer_key(stored: str, customer_key: str) -> str:
+    """The answer to its creator: the stored order with the customer's key last, byte for byte
+    the same whether it is the first answer or a replay that carried the key."""
+    return strict_json.dumps({**json.loads(stored), "customer_key": customer_key})
+
+
+def _without_customer_key(stored: str) -> str:
+    """A stored answer as a replay may show it: answers stored before keys were left out of
+    them still hold one, and lose it here."""
+    if '"customer_key":' not in stored:
+        return stored
+    answer = json.loads(stored)
+    answer.pop("customer_key", None)
+    return strict_json.dumps(answer)
