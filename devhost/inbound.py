@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from orders.api.app import App
-from orders.api.http import MAX_BODY_BYTES, Headers, Request, Response
+from orders.api.http import MAX_BODY_BYTES, Headers, Request, Response, parse_query
 from orders.errors import ApiError, InvalidJson, NotFound, PayloadTooLarge
 
 log = logging.getLogger("devhost")
@@ -35,14 +36,28 @@ def client_ip(request: web.Request, trusted_header: str | None) -> str:
     return request.remote or "unknown"
 
 
+def target(request: web.Request) -> tuple[str, str]:
+    """The path and the query string as the client sent them, percent-encoded: the core routes
+    on the raw path (`%2F` is not a `/`), as at the edge. aiohttp's `path` is decoded."""
+    raw = request.raw_path.partition("#")[0]
+    if not raw.startswith("/"):  # the absolute form a proxy may send: http://host/path?query
+        parts = urlsplit(raw)
+        return parts.path or "/", parts.query
+    path, _, query = raw.partition("?")
+    return path, query
+
+
 def head(request: web.Request, trusted_header: str | None) -> Request:
     """The request without its body."""
+    path, raw_query = target(request)
+    query, repeated = parse_query(raw_query)
     return Request(
         method=request.method,
-        path=request.path,
-        query={k: v for k, v in request.query.items()},
+        path=path,
+        query=query,
         headers=Headers(list(request.headers.items())),
         client_ip=client_ip(request, trusted_header),
+        repeated=repeated,
     )
 
 
@@ -99,7 +114,7 @@ def own_errors(
         try:
             return await handler(request)
         except web.HTTPNotFound:
-            error: ApiError = NotFound(f"There is nothing at {request.path}.")
+            error: ApiError = NotFound(f"There is nothing at {target(request)[0]}.")
         except web.HTTPRequestEntityTooLarge:
             error = PayloadTooLarge(f"The request body is larger than {MAX_BODY_BYTES} bytes.")
         except web.HTTPException as exc:

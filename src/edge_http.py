@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import urlsplit
 
 from workers import Response, fetch
 
@@ -21,7 +21,7 @@ try:
 except ImportError:  # CPython, under the tests' fake SDK
     js = to_js = None
 
-from orders.api.http import MAX_BODY_BYTES, Headers, Request
+from orders.api.http import MAX_BODY_BYTES, Headers, Request, parse_query
 from orders.ports import OutboundRequest, OutboundResponse, SendError
 
 
@@ -54,13 +54,16 @@ def headers_of(request: Any) -> Headers:
 async def to_request(request: Any) -> Request:
     url = urlsplit(str(request.url))
     headers = headers_of(request)
+    query, repeated = parse_query(url.query)
     return Request(
         method=method_of(request),
-        path=unquote(url.path) or "/",
-        query=dict(parse_qsl(url.query, keep_blank_values=True)),
+        # As sent, never percent-decoded: `%2F` is not a segment boundary (api/routes.py).
+        path=url.path or "/",
+        query=query,
         headers=headers,
         body=await read_body(request, headers),
         client_ip=headers.get("cf-connecting-ip") or "unknown",
+        repeated=repeated,
     )
 
 

@@ -113,3 +113,54 @@ def test_a_trusted_client_address_header_names_the_client() -> None:
         other = api.request("POST", "/api/order", order_body(),
                             headers={"X-Forwarded-For": "198.51.100.8"})  # fmt: skip
         assert [first.status, again.status, other.status] == [201, 429, 201]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api%2Fadmin%2Fqueue", "/api/admin%2Fqueue", "/api%2fadmin/queue"]
+)
+def test_an_encoded_slash_does_not_reach_the_operator_api(local: LocalHost, path: str) -> None:
+    # A rule in front of /api/admin/* sees these paths as something else: so does the router.
+    api = local.client()
+    assert api.request("GET", "/api/admin/queue", headers=api.admin()).status == 200
+    assert_api_error(api.request("GET", path, headers=api.admin()), 404, "not_found")
+
+
+def test_an_encoded_slash_stays_inside_its_segment(local: LocalHost) -> None:
+    api = local.client()
+    order = api.request("POST", "/api/order", order_body()).json
+    reply = api.request("POST", f"/api/order/{order['id']}%2Fchoice",
+                        {"key": order["customer_key"], "choice": "refund"})  # fmt: skip
+    assert_api_error(reply, 405, "method_not_allowed")  # the order's own path, not its choice
+    assert api.request("GET", f"/api/order/{order['id']}").json["status"] == "awaiting_payment"
+
+
+def test_a_query_parameter_given_twice_is_422_naming_it(local: LocalHost) -> None:
+    reply = local.client().request("GET", QUOTE + "&amount=4")
+    assert reply.status == 422 and reply.json["error"]["code"] == "validation_error"
+    assert [d["field"] for d in reply.json["error"]["details"]] == ["amount"]
+    assert reply.json["request_id"] == reply.headers["X-Request-Id"]
+
+
+def test_every_answer_and_refusal_says_nosniff(local: LocalHost) -> None:
+    api = local.client()
+    answers = [
+        api.request("GET", QUOTE),
+        api.request("GET", "/nowhere"),
+        api.request("GET", "/api/admin/orders.csv", headers=api.admin()),
+        api.request("POST", "/api/order", raw=b"x" * (1024 * 1024 + 1)),  # aiohttp's own limit
+    ]
+    assert [a.status for a in answers] == [200, 404, 200, 413]
+    assert {a.headers["X-Content-Type-Options"] for a in answers} == {"nosniff"}
+
+
+@pytest.mark.parametrize("token", [b"\xff", b"caf\xc3", b"\xc3\xa9t\xc3\xa9"])
+def test_a_token_that_is_not_ascii_is_401(local: LocalHost, token: bytes) -> None:
+    with socket.create_connection(("127.0.0.1", local.api_port), timeout=5) as conn:
+        conn.sendall(b"GET /api/admin/queue HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                     b"Authorization: Bearer " + token + b"\r\n\r\n")  # fmt: skip
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line.split(b" ")[:2] == [b"HTTP/1.1", b"401"], answer
+    assert b'"code":"unauthorized"' in rest and b"x-request-id:" in rest.lower()

@@ -8,6 +8,7 @@ import pytest
 from orders.ports import OutboundRequest, OutboundResponse
 from tests.core.conftest import MakeHarness
 from tests.support.inprocess import (
+    ADMIN_TOKEN,
     BTC_ADDRESS,
     NOWPAYMENTS_ENV,
     TRON_ADDRESS,
@@ -187,3 +188,73 @@ async def test_a_processor_answer_no_parser_should_take_is_502_not_500(
 
     harness.outbound.answer = broken
     assert_error(await harness.call("GET", "/api/currencies"), 502, "processor_unavailable")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "status"),
+    [
+        ("GET", "/health", {}, 200),
+        ("GET", "/openapi.json", {}, 200),
+        ("GET", "/nowhere", {}, 404),
+        ("OPTIONS", "/api/order", {"Origin": "https://onncx.com"}, 204),
+        ("POST", "/api/order", {"Content-Length": "99999"}, 413),
+        ("GET", "/api/admin/orders.csv", {"Authorization": f"Bearer {ADMIN_TOKEN}"}, 200),
+        ("GET", "/api/admin/queue", {"Authorization": "Bearer wrong"}, 401),
+    ],
+)
+async def test_every_answer_tells_browsers_not_to_sniff_its_type(
+    harness: Harness, method: str, path: str, headers: dict[str, str], status: int
+) -> None:
+    reply = await harness.call(method, path, headers=headers)
+    assert reply.status == status
+    assert reply.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_a_host_refusal_tells_browsers_not_to_sniff_its_type(harness: Harness) -> None:
+    from orders.api.http import Request
+    from orders.errors import InvalidJson
+
+    response = harness.app.refuse(Request("POST", "/api/order"), InvalidJson())
+    assert response.status == 400 and response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/api/quote?from=btc&to=usdttrc20&amount=0.01&amount=5", ["amount"]),
+        ("/api/admin/orders?status=paid&status=refunding&q=a&q=b", ["status", "q"]),
+        ("/health?x=1&x=2", ["x"]),
+    ],
+)
+async def test_a_query_parameter_given_twice_is_refused_by_name(
+    harness: Harness, path: str, fields: list[str]
+) -> None:
+    reply = await harness.call("GET", path, headers=harness.admin())
+    body = assert_error(reply, 422, "validation_error")
+    assert [d["field"] for d in body["error"]["details"]] == fields
+
+
+@pytest.mark.parametrize(
+    ("raw", "query", "repeated"),
+    [
+        ("from=btc&to=eth&amount=0.01", {"from": "btc", "to": "eth", "amount": "0.01"}, ()),
+        ("q=a%26b+c&status=", {"q": "a&b c", "status": ""}, ()),
+        ("a=1&b=2&a=3&b=4&a=5", {"a": "1", "b": "2"}, ("a", "b")),
+        ("q=x&q", {"q": "x"}, ("q",)),
+    ],
+)
+def test_both_hosts_read_a_query_string_alike(
+    raw: str, query: dict[str, str], repeated: tuple[str, ...]
+) -> None:
+    from orders.api.http import parse_query
+
+    assert parse_query(raw) == (query, repeated)
+
+
+@pytest.mark.parametrize("value", ["Bearer \udcff", "Bearer caf\udcc3", "Bearer \xff"])
+async def test_a_token_of_bytes_that_are_not_utf8_is_401_not_500(
+    harness: Harness, value: str
+) -> None:
+    # aiohttp hands a header byte it cannot decode as a lone surrogate ("\udcff").
+    reply = await harness.call("GET", "/api/admin/queue", headers={"Authorization": value})
+    assert_error(reply, 401, "unauthorized")

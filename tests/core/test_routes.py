@@ -17,3 +17,14 @@ def test_a_known_path_with_another_method_lists_what_is_allowed() -> None:
 def test_an_unknown_path_matches_nothing() -> None:
     assert resolve("GET", "/api/orders").match is Match.NONE
     assert resolve("GET", "/api/order/a/b").match is Match.NONE
+
+
+def test_an_encoded_slash_is_no_segment_boundary() -> None:
+    # The path is matched as sent: a rule in front of /api/admin/* and the router agree.
+    assert resolve("GET", "/api%2Fadmin%2Fqueue").match is Match.NONE
+    assert resolve("GET", "/api/admin%2Fqueue").match is Match.NONE
+    assert resolve("GET", "/api/%61dmin/queue").match is Match.NONE
+    # Inside one segment it stays that segment's value, decoded once it is matched.
+    found = resolve("GET", "/api/order/ord_a%2Fchoice")
+    assert found.match is Match.FULL and found.route is not None
+    assert found.route.name == "get_order" and found.params == {"id": "ord_a/choice"}

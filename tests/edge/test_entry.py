@@ -315,9 +315,7 @@ async def test_a_query_parameter_given_twice_is_refused(
 ) -> None:
     worker = entry.Default(ctx, make_env())
 
-    response = await worker.fetch(
-        incoming("GET", "/api/quote?from=btc&to=eth&amount=0.01&to=ltc")
-    )
+    response = await worker.fetch(incoming("GET", "/api/quote?from=btc&to=eth&amount=0.01&to=ltc"))
 
     assert response.status == 422
     assert [d["field"] for d in response.json()["error"]["details"]] == ["to"]
@@ -332,12 +330,12 @@ async def test_answers_and_errors_say_nosniff(entry: Any, make_env: MakeEnv, ctx
     assert {a.headers["X-Content-Type-Options"] for a in answers} == {"nosniff"}
 
 
-async def test_a_token_that_is_not_ascii_is_401(entry: Any, make_env: MakeEnv, ctx: Context) -> None:
+async def test_a_token_that_is_not_ascii_is_401(
+    entry: Any, make_env: MakeEnv, ctx: Context
+) -> None:
     worker = entry.Default(ctx, make_env(ADMIN_TOKEN=EDGE_ADMIN_TOKEN))
 
-    response = await worker.fetch(
-        incoming("GET", "/api/admin/queue", Authorization="Bearer \xff")
-    )
+    response = await worker.fetch(incoming("GET", "/api/admin/queue", Authorization="Bearer \xff"))
 
     assert response.status == 401 and response.json()["error"]["code"] == "unauthorized"
 

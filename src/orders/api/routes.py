@@ -1,11 +1,16 @@
 """The route table and its pure match: a path either names a route (and a method it allows),
-names a route but not that method (405 with `Allow`), or names nothing (404)."""
+names a route but not that method (405 with `Allow`), or names nothing (404).
+
+The path is matched as it was sent, percent-encoded: `%2F` is not a `/`, so `/api%2Fadmin/queue`
+names nothing (a rule in front of `/api/admin/*` sees the same path the router does). Only a
+parameter's value is decoded, once it has been matched to its segment."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from urllib.parse import unquote
 
 
 class Match(Enum):
@@ -60,13 +65,15 @@ class Resolved:
 
 
 def resolve(method: str, path: str, routes: tuple[Route, ...] = ROUTES) -> Resolved:
+    """The route `path` (raw, as sent: never percent-decoded first) names for `method`."""
     allowed: list[str] = []
     for route in routes:
         found = route.regex.match(path)
         if not found:
             continue
         if route.method == method or (method == "HEAD" and route.method == "GET"):
-            return Resolved(Match.FULL, route, found.groupdict())
+            params = {name: unquote(value) for name, value in found.groupdict().items()}
+            return Resolved(Match.FULL, route, params)
         allowed.append(route.method)
     if allowed:
         if "GET" in allowed:
