@@ -65,6 +65,14 @@ function failed(error) {
     signedOut("That operator token was refused. Paste a valid one.");
     return;
   }
+  // The API answers 429 only to a wrong token (a right one is always let in), once this address
+  // has sent too many: the token is dropped as on a 401, and the wait is said.
+  if (error.status === 429) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    const minutes = Math.ceil((error.retryAfter ?? 600) / 60);
+    signedOut(`That operator token was refused, and too many wrong ones came from this address: a valid one still works, another wrong one is refused for ${minutes} more minutes.`);
+    return;
+  }
   say(error.message);
 }
 

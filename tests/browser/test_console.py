@@ -128,6 +128,23 @@ def test_search_filters_and_a_wrong_token(page, host, watch, screenshots):
     expect(page.locator("#webhook-state")).to_be_visible()
 
 
+def test_wrong_tokens_past_the_limit_are_told_to_wait_and_the_right_one_still_signs_in(
+    page, make_host, watch
+):
+    own = make_host(ADMIN_FAILURES_ALLOWED="1")
+    watch.allowed_origins = {own.site, own.api}
+    watch.expect_console(r"401|429")
+    page.goto(f"{own.site}/admin/")
+    for told in ("refused. Paste a valid one", "too many wrong ones came from this address"):
+        page.get_by_label("Operator token").fill("w" * 44)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("alert")).to_contain_text(told)
+    expect(page.get_by_role("alert")).to_contain_text("10 more minutes")
+    assert page.evaluate("sessionStorage.length") == 0  # the wrong token is not kept
+
+    sign_in(page, own)  # from the same address, at once
+
+
 def test_the_console_fits_a_phone(new_context, host, screenshots):
     paid_order(host)
     page = new_context(viewport={"width": 360, "height": 740}).new_page()

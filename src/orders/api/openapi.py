@@ -84,7 +84,10 @@ def document(settings: Settings) -> dict[str, Any]:
                 "operator": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "The operator's token: `Authorization: Bearer <ADMIN_TOKEN>`.",
+                    "description": "The operator's token: `Authorization: Bearer <ADMIN_TOKEN>` "
+                    "(or one of ADMIN_TOKENS). A right token is always accepted; a wrong one "
+                    "answers 401, or 429 with Retry-After once its client address has sent "
+                    "ADMIN_FAILURES_ALLOWED wrong ones in ten minutes.",
                 }
             },
         },
@@ -106,7 +109,7 @@ def _operation(
     if operation.operator:
         described["security"] = [{"operator": []}]
     responses = {str(status): _answer(a, ref) for status, a in operation.answers.items()}
-    # Every operator endpoint refuses a wrong token, and a client that keeps trying.
+    # Every operator endpoint refuses a wrong token: 401, or 429 past the client's wrong ones.
     operator = (Unauthorized, RateLimited) if operation.operator else ()
     errors = list(dict.fromkeys([*operation.errors, *operator, *_ALWAYS]))
     for status in sorted({e.status for e in errors}):
