@@ -14,9 +14,8 @@ from typing import Any
 from workers import WorkerEntrypoint
 
 from edge_http import js, send, to_js, to_request, to_response
-from orders.api.app import App
-from orders.api.http import misconfigured_response
-from orders.config import ConfigError, Settings
+from orders.api.app import App, Unconfigured
+from orders.config import ConfigError, Settings, allowed_origins
 from orders.ports import Deps
 
 # Every var and secret `Settings.from_env` reads; an unset secret arrives as None.
@@ -35,13 +34,7 @@ RETRY_AFTER_SECONDS = 60
 
 class Default(WorkerEntrypoint):
     async def fetch(self, request: Any) -> Any:
-        try:
-            app = app_for(self.env)
-        except ConfigError as exc:
-            print(json.dumps({"error": "misconfigured", "detail": str(exc)}))
-            response = misconfigured_response(request.headers.get("cf-ray") or "unknown")
-        else:
-            response = await app.handle(await to_request(request))
+        response = await serving(self.env).handle(await to_request(request))
         for task in response.background:
             # The SDK's entrypoint class has workerd patch waitUntil to take a Python awaitable
             # and keep it alive until it settles (workerd python-entrypoint-helper,
@@ -57,7 +50,7 @@ class Default(WorkerEntrypoint):
     # ctx already given to the constructor (and passed as undefined, or not at all): only
     # `controller` is ever used, and every argument may be missing.
     async def scheduled(self, controller: Any = None, env: Any = None, ctx: Any = None) -> None:
-        report = await app_for(self.env).scheduled()
+        report = await serving(self.env).scheduled()
         if any(report.values()):
             print(json.dumps({"cron": getattr(controller, "cron", None), **report}))
 
@@ -73,6 +66,18 @@ class _Deployment:
     app: App | None = None
 
 
+def serving(env: Any) -> App | Unconfigured:
+    """The App of this env; while its settings do not parse, the stand-in that answers every
+    request with a 503 naming the variable (through the App's own request id, CORS and headers)
+    and runs no cron. The whole reason, value included, goes to the operator's log only."""
+    try:
+        return app_for(env)
+    except ConfigError as exc:
+        print(json.dumps({"error": "misconfigured", "variable": exc.variable, "detail": str(exc)}))
+        origins = allowed_origins(_text(env, "ALLOWED_ORIGINS"))
+        return Unconfigured(exc, origins, lambda prefix: f"{prefix}_{secrets.token_urlsafe(16)}")
+
+
 def app_for(env: Any) -> App:
     # The SDK's `_EnvWrapper` keeps the JS env as `_env`; JS objects compare equal when they are
     # the same object. Without it, the wrapper itself is the key (and a new one never matches).
@@ -83,10 +88,14 @@ def app_for(env: Any) -> App:
     return _Deployment.app
 
 
+def _text(env: Any, name: str) -> str | None:
+    value = getattr(env, name, None)
+    return None if value is None else str(value)
+
+
 def build_deps(env: Any) -> Deps:
     def text(name: str) -> str | None:
-        value = getattr(env, name, None)
-        return None if value is None else str(value)
+        return _text(env, name)
 
     # The rate-limit bindings themselves, past the SDK's wrapper when there is one (BindingLimiter).
     bindings = getattr(env, "_env", None) if js is not None else None

@@ -20,8 +20,24 @@ _OPERATOR_NAME = re.compile(r"[A-Za-z0-9._-]{1,40}")
 MIN_ADMIN_TOKEN_LENGTH = 32
 
 
+_VARIABLE = re.compile(r"[A-Z][A-Z0-9_]+")
+
+
 class ConfigError(ValueError):
-    pass
+    """A var or secret that does not parse. The message is for the operator's log and starts
+    with the variable's name; `variable` is that name alone, which is all a client is told (the
+    Worker's 503 names it, never its value)."""
+
+    def __init__(self, message: str, variable: str | None = None) -> None:
+        super().__init__(message)
+        found = _VARIABLE.match(message)
+        self.variable = variable or (found.group(0) if found else None)
+
+
+def allowed_origins(raw: str | None) -> tuple[str, ...]:
+    """ALLOWED_ORIGINS, which always parses: read alone too, so that even a Worker whose other
+    settings do not parse answers the site's browsers with CORS."""
+    return tuple(o.strip().rstrip("/") for o in (raw or "").split(",") if o.strip())
 
 
 @dataclass(frozen=True)
@@ -128,7 +144,7 @@ class Settings:
         admin_token = secret("ADMIN_TOKEN")
         operators = _operators(admin_token, items("ADMIN_TOKENS", ()))
         return cls(
-            allowed_origins=tuple(o.rstrip("/") for o in items("ALLOWED_ORIGINS", ())),
+            allowed_origins=allowed_origins(env.get("ALLOWED_ORIGINS")),
             fee_percent=fee,
             # PAYMENT_WINDOW_MINUTES is the setting's older name, still read when it is alone.
             rate_lock_minutes=integer("RATE_LOCK_MINUTES", integer("PAYMENT_WINDOW_MINUTES", 20)),

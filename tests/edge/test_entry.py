@@ -266,17 +266,59 @@ async def test_health_answers_json_with_a_request_id(
     assert response.json()["checks"] == {"db": "ok"}
 
 
-async def test_a_misconfigured_worker_answers_503_without_the_detail(
-    entry: Any, make_env: MakeEnv, ctx: Context, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("FEE_PERCENT", "lots"), ("RATE_LOCK_MINUTES", "twenty"), ("EMAIL_PROVIDER", "smtp-relay")],
+)
+async def test_a_misconfigured_worker_answers_503_naming_the_variable_not_its_value(
+    entry: Any,
+    make_env: MakeEnv,
+    ctx: Context,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    value: str,
 ) -> None:
-    worker = entry.Default(ctx, make_env(FEE_PERCENT="lots"))
+    worker = entry.Default(ctx, make_env(**{name: value, "ALLOWED_ORIGINS": "https://onncx.com"}))
 
-    response = await worker.fetch(incoming("GET", "/health"))
+    response = await worker.fetch(
+        incoming("GET", "/health", Origin="https://onncx.com", X_Request_Id="req-misconf-01")
+    )
 
     assert response.status == 503
-    assert response.json()["error"]["code"] == "service_unavailable"
-    assert "FEE_PERCENT" not in response.body.decode()
-    assert "FEE_PERCENT" in capsys.readouterr().out  # the operator's log has it
+    error = response.json()["error"]
+    assert error["code"] == "service_unavailable" and name in error["message"]
+    assert value not in response.body.decode()
+    assert response.json()["request_id"] == response.headers["X-Request-Id"] == "req-misconf-01"
+    assert response.headers["Access-Control-Allow-Origin"] == "https://onncx.com"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert value in capsys.readouterr().out  # the operator's log has the whole reason
+
+
+async def test_a_misconfigured_worker_still_answers_preflights_and_makes_request_ids(
+    entry: Any, make_env: MakeEnv, ctx: Context
+) -> None:
+    worker = entry.Default(ctx, make_env(FEE_PERCENT="lots", ALLOWED_ORIGINS="https://onncx.com"))
+
+    preflight = await worker.fetch(incoming("OPTIONS", "/api/order", Origin="https://onncx.com"))
+    refused = await worker.fetch(incoming("POST", "/api/order", json.dumps(ORDER).encode()))
+
+    assert preflight.status == 204 and preflight.body is None
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://onncx.com"
+    assert refused.status == 503 and refused.headers["X-Request-Id"].startswith("req_")
+    assert "Access-Control-Allow-Origin" not in refused.headers  # no Origin, no CORS
+
+
+async def test_a_misconfigured_cron_logs_why_and_does_not_raise(
+    entry: Any, make_env: MakeEnv, ctx: Context, capsys: pytest.CaptureFixture[str]
+) -> None:
+    worker = entry.Default(ctx, make_env(PAYOUT_OVERDUE_MINUTES="soon"))
+
+    await worker.scheduled(types.SimpleNamespace(cron="* * * * *"))
+    await worker.scheduled()
+
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["variable"] for line in logged] == ["PAYOUT_OVERDUE_MINUTES"] * 2
+    assert all(line["error"] == "misconfigured" and "soon" in line["detail"] for line in logged)
 
 
 async def test_an_incoming_request_id_and_the_query_reach_the_core(

@@ -11,6 +11,7 @@ from orders.api.auth import forget_failed_logins
 from orders.api.handlers import Handlers
 from orders.api.http import MAX_BODY_BYTES, Request, Response, error_response
 from orders.api.routes import ROUTES, Match, resolve
+from orders.config import ConfigError
 from orders.errors import (
     ApiError,
     FieldError,
@@ -19,6 +20,7 @@ from orders.errors import (
     PayloadTooLarge,
     ProcessorUnavailable,
     RateLimited,
+    ServiceUnavailable,
     ValidationFailed,
 )
 from orders.ports import Deps
@@ -74,21 +76,14 @@ class App:
         return self._finish(request, error_response(error, request_id), request_id)
 
     def _request_id(self, request: Request) -> str:
-        incoming = request.headers.get("x-request-id", "")
-        return incoming if _REQUEST_ID.fullmatch(incoming) else self.deps.new_id("req")
+        return request_id_of(request, self.deps.new_id)
 
     def _finish(self, request: Request, response: Response, request_id: str) -> Response:
-        response.headers["X-Request-Id"] = request_id
-        response.headers.setdefault("Cache-Control", "no-store")
-        # No browser may read a JSON answer (or a CSV export) as HTML or script.
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        self._cors(request, response)
+        finish(request, response, request_id, self.deps.settings.allowed_origins)
         if 200 <= response.status < 300 and request.method in ("POST", "PUT"):
             # A write may have queued webhook events and emails: deliver them once the answer
             # is out.
             response.background.append(self._deliver_after_response)
-        if request.method == "HEAD":
-            response.body, response.stream = b"", None
         return response
 
     async def _deliver_after_response(self) -> None:
@@ -169,14 +164,66 @@ class App:
 
         return limited
 
-    def _cors(self, request: Request, response: Response) -> None:
-        origin = (request.headers.get("origin") or "").rstrip("/")
-        response.headers["Vary"] = "Origin"
-        if not origin or origin not in self.deps.settings.allowed_origins:
-            return
+
+class Unconfigured:
+    """What a host serves while its settings do not parse (a `ConfigError`), in place of `App`:
+    every request a 503 `service_unavailable` naming the variable at fault but never its value,
+    finished like every answer of the App (request id, CORS for ALLOWED_ORIGINS, nosniff); a
+    preflight is still 204, so the site's browsers see that 503 rather than a CORS failure. The
+    cron does nothing and does not raise: the host logs why, and the next run tries again."""
+
+    def __init__(
+        self, error: ConfigError, origins: tuple[str, ...], new_id: Callable[[str], str]
+    ) -> None:
+        self.error = error
+        self.origins = origins
+        self.new_id = new_id
+
+    @property
+    def refusal(self) -> ServiceUnavailable:
+        setting = f"the setting {self.error.variable}" if self.error.variable else "a setting"
+        return ServiceUnavailable(
+            f"This service is misconfigured ({setting} does not parse); its operator has been "
+            "alerted."
+        )
+
+    async def handle(self, request: Request) -> Response:
+        request_id = request_id_of(request, self.new_id)
+        if request.method == "OPTIONS":
+            response = Response(204)
+        else:
+            response = error_response(self.refusal, request_id)
+        return finish(request, response, request_id, self.origins)
+
+    async def scheduled(self) -> dict[str, int]:
+        """Nothing is done (the host has logged why): an empty report."""
+        return {}
+
+
+def request_id_of(request: Request, new_id: Callable[[str], str]) -> str:
+    """The client's `X-Request-Id` if it is well formed, else a new `req_…`."""
+    incoming = request.headers.get("x-request-id", "")
+    return incoming if _REQUEST_ID.fullmatch(incoming) else new_id("req")
+
+
+def finish(
+    request: Request, response: Response, request_id: str, origins: tuple[str, ...]
+) -> Response:
+    """What every answer carries, error or not: its request id, `no-store` unless set, nosniff,
+    `Vary: Origin` and CORS for an allowed origin; a HEAD answer loses its body."""
+    response.headers["X-Request-Id"] = request_id
+    response.headers.setdefault("Cache-Control", "no-store")
+    # No browser may read a JSON answer (or a CSV export) as HTML or script.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    origin = (request.headers.get("origin") or "").rstrip("/")
+    response.headers["Vary"] = "Origin"
+    if origin and origin in origins:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = _EXPOSED
         if request.method == "OPTIONS":
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, PUT, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = _CORS_HEADERS
             response.headers["Access-Control-Max-Age"] = "600"
+    if request.method == "HEAD":
+        response.body, response.stream = b"", None
+    return response

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from orders import strict_json
-from orders.errors import ApiError, ServiceUnavailable
+from orders.errors import ApiError
 from orders.strict_json import parse_json
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -102,14 +102,6 @@ def json_response(
 ) -> Response:
     body = strict_json.dumps(data).encode("utf-8")
     return Response(status, body, {"Content-Type": JSON_TYPE, **(headers or {})})
-
-
-def misconfigured_response(request_id: str) -> Response:
-    """For a server whose settings do not parse: the detail goes to the log, not the client."""
-    return error_response(
-        ServiceUnavailable("This service is misconfigured; its operator has been alerted."),
-        request_id,
-    )
 
 
 def error_response(error: ApiError, request_id: str) -> Response:

@@ -7,6 +7,7 @@ receiver or the operator sees: statuses, headers, bodies (null ones included), o
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from decimal import Decimal
@@ -346,6 +347,23 @@ async def test_the_rate_limit_binding_refuses_past_its_limit_until_the_minute_is
     await edge.settle()
 
 
+async def test_parallel_wrong_tokens_are_each_counted_and_the_right_one_still_gets_in(
+    make_edge: Any,
+) -> None:
+    edge = make_edge(**LIVE, ADMIN_FAILURES_ALLOWED="5")
+    wrong = {"Authorization": "Bearer " + "w" * 44}
+
+    # All in flight at once, from one address: every D1 call is a macrotask, so they interleave.
+    answers = await asyncio.gather(
+        *(edge.fetch("GET", "/api/admin/queue", headers=wrong) for _ in range(40))
+    )
+    right = await edge.fetch("GET", "/api/admin/queue", headers=ADMIN)
+
+    assert sorted(a.status for a in answers) == [401] * 5 + [429] * 35
+    assert {a.headers["retry-after"] for a in answers if a.status == 429} == {"600"}
+    assert right.status == 200 and right.json["items"] == []
+
+
 async def test_an_outbound_call_past_its_timeout_aborts_the_javascript_fetch(
     make_edge: Any,
 ) -> None:
@@ -385,16 +403,69 @@ async def test_a_webhook_url_fetch_refuses_is_a_failed_attempt_not_a_crash(
     assert "Failed to parse URL" in attempt["error"]
 
 
-async def test_a_misconfigured_worker_answers_503_and_logs_why(
+async def test_a_misconfigured_worker_answers_503_naming_the_variable_and_logs_why(
     make_edge: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     edge = make_edge(**LIVE, FEE_PERCENT="lots")
+    site = {"Origin": "https://onncx.com"}
 
-    answer = await edge.fetch("GET", "/health")
+    answer = await edge.fetch("GET", "/health", headers={**site, "X-Request-Id": "req-misconf-1"})
+    preflight = await edge.fetch("OPTIONS", "/api/order", headers=site)
 
     assert answer.status == 503
-    assert "FEE_PERCENT" not in answer.body.decode()  # type: ignore[union-attr]
-    assert "FEE_PERCENT" in capsys.readouterr().out
+    assert answer.json["error"]["code"] == "service_unavailable"
+    assert "FEE_PERCENT" in answer.json["error"]["message"]
+    assert "lots" not in answer.body.decode()  # type: ignore[union-attr]
+    assert answer.headers["x-request-id"] == answer.json["request_id"] == "req-misconf-1"
+    assert answer.headers["access-control-allow-origin"] == "https://onncx.com"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert preflight.status == 204 and preflight.body is None
+    assert preflight.headers["access-control-allow-origin"] == "https://onncx.com"
+    assert "lots" in capsys.readouterr().out  # the operator's log has the whole reason
+
+
+async def test_a_misconfigured_cron_logs_why_and_does_not_raise(
+    make_edge: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edge = make_edge(**LIVE, RATE_LOCK_MINUTES="twenty")
+
+    await edge.scheduled("* * * * *")
+    await edge.scheduled("* * * * *", args="controller")
+    await edge.settle()
+
+    logged = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["variable"] for line in logged] == ["RATE_LOCK_MINUTES"] * 2
+    assert all("twenty" in line["detail"] for line in logged)
+
+
+@pytest.mark.parametrize("path", ["/api%2Fadmin%2Fqueue", "/api/admin%2Fqueue"])
+async def test_an_encoded_slash_is_routed_as_sent(live: Edge, path: str) -> None:
+    plain = await live.fetch("GET", "/api/admin/queue", headers=ADMIN)
+    encoded = await live.fetch("GET", path, headers=ADMIN)
+
+    assert plain.status == 200
+    assert encoded.status == 404 and encoded.json["error"]["code"] == "not_found"
+
+
+async def test_a_query_parameter_given_twice_is_422(live: Edge) -> None:
+    answer = await live.fetch("GET", "/api/admin/orders?status=paid&status=refunding",
+                              headers=ADMIN)  # fmt: skip
+
+    assert answer.status == 422
+    assert [d["field"] for d in answer.json["error"]["details"]] == ["status"]
+
+
+async def test_answers_and_errors_say_nosniff(live: Edge) -> None:
+    answers = [await live.fetch("GET", path) for path in ("/health", "/nowhere")]
+
+    assert [a.status for a in answers] == [200, 404]
+    assert {a.headers["x-content-type-options"] for a in answers} == {"nosniff"}
+
+
+async def test_a_token_that_is_not_ascii_is_401(live: Edge) -> None:
+    answer = await live.fetch("GET", "/api/admin/queue", headers={"Authorization": "Bearer \xff"})
+
+    assert answer.status == 401 and answer.json["error"]["code"] == "unauthorized"
 
 
 # --- the cron ------------------------------------------------------------------------------------
