@@ -289,8 +289,8 @@ function stopQuoteExpiry() {
 
 // ---- submit -------------------------------------------------------------------------------
 
-function idempotencyKey() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
+function randomHex(count) {
+  const bytes = crypto.getRandomValues(new Uint8Array(count));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
@@ -326,12 +326,18 @@ async function submit(event) {
     return;
   }
   // Same body, same key: a retry after a lost answer returns the first order instead of a second.
+  // The order's customer key is made here too and sent with it: the API keeps only its hash and
+  // answers a replay with it only when the replay sends it again (docs/api.md, "Idempotent
+  // creates"), so a retry after a lost answer still gets a link that can make the choices.
   const serialized = JSON.stringify(body);
-  if (!attempt || attempt.body !== serialized) attempt = { body: serialized, key: idempotencyKey() };
+  if (!attempt || attempt.body !== serialized) {
+    attempt = { body: serialized, key: randomHex(16), customerKey: randomHex(24) };
+  }
+  const { customerKey } = attempt;
   setBusy(true);
   let order;
   try {
-    order = await createOrder(body, attempt.key);
+    order = await createOrder({ ...body, customer_key: customerKey }, attempt.key);
   } catch (error) {
     setBusy(false);
     showSubmitError(error);
@@ -341,7 +347,7 @@ async function submit(event) {
   $("submit-status").textContent = "Order created. Opening the payment page…";
   // The customer key (for the choices of a problem payment) rides in the #fragment: the browser
   // never sends it to a server, so it stays out of every log.
-  const key = order.customer_key ? `#key=${encodeURIComponent(order.customer_key)}` : "";
+  const key = `#key=${encodeURIComponent(order.customer_key ?? customerKey)}`;
   location.assign(`payment.html?id=${encodeURIComponent(order.id)}${key}`);
 }
 

@@ -134,15 +134,17 @@ def test_a_double_click_makes_one_order(page, host, fill_form):
 def test_a_retry_after_a_lost_answer_returns_the_same_order(page, host, fill_form, watch):
     # The first answer is lost on the way back (the order exists, the page never hears of it);
     # pressing the button again must find that order, not make a second one.
+    # The link it lands on still carries the order's customer key: the page made it and sent it,
+    # and the API answers a replay with it only because the replay sends it again.
     watch.expect_console(r"ERR_FAILED|Failed to fetch|net::")
-    lost: list[str] = []
+    lost: list[dict[str, Any]] = []
 
     def lose_first_answer(route: Any) -> None:
         if route.request.method != "POST" or lost:
             route.continue_()
             return
         answer = route.fetch()
-        lost.append(answer.json()["id"])
+        lost.append(answer.json())
         route.abort("connectionreset")
 
     page.route("**/api/order", lose_first_answer)
@@ -153,7 +155,8 @@ def test_a_retry_after_a_lost_answer_returns_the_same_order(page, host, fill_for
     expect(page.locator("#form-alert")).to_contain_text("could not reach the exchange")
     page.click("#submit")
 
-    assert landed_order_id(page) == lost[0]
+    assert landed_order_id(page) == lost[0]["id"]
+    assert page.url.endswith(f"#key={lost[0]['customer_key']}")
 
 
 def test_submitting_shows_progress_and_blocks_a_second_submission(page, host, fill_form):
