@@ -183,6 +183,34 @@ def test_a_processor_that_is_down_gives_502_and_no_order(
     assert rows(host, "SELECT count(*) FROM orders") == before
 
 
+def test_a_replay_while_the_processor_is_down_answers_the_stored_201(
+    api: Client, nowpayments: FakeNowPayments, host: LocalHost
+) -> None:
+    key = {"Idempotency-Key": "bb-replay-processor-down"}
+    body = order_body(amount="0.0124")
+    first = api.request("POST", "/api/order", body, headers=key)
+    assert first.status == 201, first.body
+    # Every cached currency list, minimum and estimate expired, and the processor a 502 CDN page.
+    with closing(sqlite3.connect(Path(host.data.name) / "d1.sqlite")) as db, db:
+        db.execute("DELETE FROM kv")
+    asked = len(nowpayments.requests)
+    nowpayments.fail_next(50, status=502)
+    try:
+        again = api.request("POST", "/api/order", body, headers=key)
+        other = api.request("POST", "/api/order", order_body(amount="0.0125"), headers=key)
+    finally:
+        nowpayments.clear_failures()
+
+    assert again.status == 201, again.body
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["Location"] == first.headers["Location"]
+    order = first.json
+    assert again.json == {k: v for k, v in order.items() if k != "customer_key"}
+    assert order["customer_key"] not in again.body.decode()
+    assert other.status == 422 and other.json["error"]["code"] == "idempotency_key_reused"
+    assert len(nowpayments.requests) == asked  # neither answer asked the processor anything
+
+
 def test_a_dropped_callback_is_caught_by_reconciliation(
     api: Client, nowpayments: FakeNowPayments, host: LocalHost
 ) -> None:
