@@ -158,28 +158,16 @@ def _tx(currency: str, tx_hash: str | None) -> str:
 
 
 def _payment_link(order: Order, settings: Settings) -> tuple[str, str]:
-    pay = _amount(order.pay_amount, order.pay_currency)
+    """Anyone can type any address into the form, so this email carries nothing a stranger could
+    use on its reader: no amount, no address, nothing to send anywhere. Only that an order was
+    placed with this address, the link to its page (below), and what to do if it wasn't them."""
     lines = [
-        f"Thank you for your order {order.id}: {_amount(order.from_amount, order.from_currency)} "
-        f"for {_amount(order.to_amount, order.to_currency)}, paid out to "
-        f"{_address(order.payout_address, order.payout_extra_id)}.",
+        f"An exchange order, {order.id}, was placed on {BRAND} with this email address. Its "
+        "page, linked below, shows the order and follows it as it goes.",
         "",
-        f"To go ahead, send exactly {pay} to:",
-        order.pay_address,
+        "If this wasn't you, ignore this email: nothing happens unless a payment arrives.",
     ]
-    if order.pay_extra_id:
-        lines.append(f"with the memo/tag {order.pay_extra_id} (without it your payment cannot "
-                     "be matched to your order)")  # fmt: skip
-    lines += [
-        "",
-        f"The rate is locked until {_when(order.expires_at)}: please pay before then. The "
-        "payment page shows the address as a QR code and follows your order as it goes.",
-        "",
-        "We will write to you when your deposit is seen, when it is confirmed and when your "
-        "payout is sent. If you did not place this order, ignore this email: nothing happens "
-        "unless a payment arrives.",
-    ]
-    return f"Your order {order.id}: send {pay}", "\n".join(lines)
+    return f"Your order {order.id}", "\n".join(lines)
 
 
 def _deposit_seen(order: Order, settings: Settings) -> tuple[str, str]:
