@@ -36,14 +36,15 @@ class IdempotencyStore:
         return changes(taken) == 1, (rows[0] if rows else None)
 
     def complete(self, key: str, order_id: str, status: int, body: str) -> Statement:
+        """The answer a replay gives: the order as anyone may read it, never its customer key."""
         return self.db.prepare(
             "UPDATE idempotency_keys SET state = 'done', order_id = ?, status_code = ?, "
             "response_body = ? WHERE key = ?"
         ).bind(order_id, status, body, key)
 
     async def forget(self, before: str, limit: int) -> int:
-        """Deletes up to `limit` keys used before `before` (their answers, with the customer's
-        key in them, are no longer replayed); how many went. One round trip."""
+        """Deletes up to `limit` keys used before `before` (their answers are no longer
+        replayed); how many went. One round trip."""
         result = await (
             self.db.prepare(
                 "DELETE FROM idempotency_keys WHERE key IN (SELECT key FROM idempotency_keys "
