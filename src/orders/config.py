@@ -53,6 +53,11 @@ class Settings:
     nowpayments_api_base: str = "https://api.nowpayments.io/v1"
     nowpayments_api_key: str | None = None
     nowpayments_ipn_secret: str | None = None
+    # The NOWPayments account login (email and password): its payment list, the only way to find
+    # a repeat deposit whose callback was lost, needs a JWT from it. Unset, reconciliation asks
+    # only about the payments it knows of, and says so in the log.
+    nowpayments_email: str | None = None
+    nowpayments_password: str | None = None
     webhook_url: str | None = None
     webhook_secret: str | None = None
     admin_token: str | None = None
@@ -159,6 +164,8 @@ class Settings:
             ).rstrip("/"),
             nowpayments_api_key=secret("NOWPAYMENTS_API_KEY"),
             nowpayments_ipn_secret=secret("NOWPAYMENTS_IPN_SECRET"),
+            nowpayments_email=secret("NOWPAYMENTS_EMAIL"),
+            nowpayments_password=secret("NOWPAYMENTS_PASSWORD"),
             webhook_url=secret("WEBHOOK_URL"),
             webhook_secret=secret("WEBHOOK_SECRET"),
             admin_token=admin_token,

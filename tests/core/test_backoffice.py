@@ -96,8 +96,9 @@ async def test_the_queue_holds_paid_orders_and_chosen_refunds_oldest_first(
     queue = (await harness.call("GET", "/api/admin/queue", headers=harness.admin())).json
     assert [(i["order"]["id"], i["reason"], i["age_seconds"]) for i in queue["items"]] == [
         (first["id"], "payout", 900),
+        (part["id"], "customer_choice", 600),
         (second["id"], "payout", 0),
-    ]  # the part payment waits for its customer's choice, not for the operator
+    ]  # the part payment waits for its customer's choice: shown, so that nobody forgets it
     harness.clock.advance(minutes=3)
     assert (await harness.choose(part["id"], "refund")).status == 200
     queue = (await harness.call("GET", "/api/admin/queue", headers=harness.admin())).json

@@ -11,12 +11,12 @@ DOCUMENTED_EDGES = {
     "partially_paid": {"confirming", "action_required", "paid", "completed", "refunded", "failed"},
     "action_required": {"confirming", "partially_paid", "paid", "refunding", "refunded", "failed"},
     "paid": {"completed", "refunded"},
-    "expired": {"confirming", "action_required"},
+    "expired": {"confirming", "action_required", "paid"},
     "refunding": {"refunded"},
     "completed": set(),
-    "failed": set(),
+    "failed": {"refunded"},
     "refunded": set(),
-    "cancelled": set(),
+    "cancelled": {"refunded"},
 }  # fmt: skip
 
 

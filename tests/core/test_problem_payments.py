@@ -196,14 +196,15 @@ async def test_a_short_deposit_offers_the_rest_a_partial_payout_or_a_refund(
     assert "send_rest, partial_payout, refund" in wrong.json["error"]["message"]
 
 
-async def test_sending_the_rest_reopens_the_window_and_the_rest_pays_the_order(
+async def test_sending_the_rest_keeps_the_lock_of_the_short_deposit_and_the_rest_pays(
     harness: Harness,
 ) -> None:
     order = await harness.create()
-    await pay(harness, order["id"], amount="0.004")
-    harness.clock.advance(minutes=30)  # long after the first window
+    harness.clock.advance(minutes=5)
+    await pay(harness, order["id"], amount="0.004")  # its lock: until 12:25
+    harness.clock.advance(minutes=10)
     rest = (await harness.choose(order["id"], "send_rest")).json
-    assert rest["status"] == "partially_paid" and rest["expires_at"] == "2026-11-26T12:50:00Z"
+    assert rest["status"] == "partially_paid" and rest["expires_at"] == "2026-11-26T12:25:00Z"
     assert rest["payment"]["address"] == order["payment"]["address"]
     assert rest["payment"]["to_send"] == "0.006"  # what a wallet scanning the page sends
     assert rest["payment"]["uri"] == f"bitcoin:{order['payment']['address']}?amount=0.006"
@@ -212,7 +213,7 @@ async def test_sending_the_rest_reopens_the_window_and_the_rest_pays_the_order(
     assert paid["to"]["amount"] == order["to"]["amount"] and paid["late"] is False
 
 
-async def test_when_the_rest_does_not_come_in_time_the_customer_chooses_again(
+async def test_when_the_rest_does_not_come_within_the_lock_what_arrived_is_repriced(
     harness: Harness,
 ) -> None:
     order = await harness.create()
@@ -221,8 +222,11 @@ async def test_when_the_rest_does_not_come_in_time_the_customer_chooses_again(
     harness.clock.advance(minutes=21)
     await harness.app.scheduled()
     again = await order_of(harness, order["id"])
-    assert again["status"] == "action_required"
-    assert again["action"]["reason"] == "underpaid" and again["action"]["remaining"] == "0.006"
+    assert again["status"] == "action_required" and again["late"] is True
+    assert again["action"]["reason"] == "late_deposit"
+    assert again["action"]["choices"] == ["fresh_quote", "continue", "refund"]
+    refused = await harness.choose(order["id"], "send_rest")
+    assert refused.status == 409 and refused.json["error"]["code"] == "choice_unavailable"
 
 
 async def test_the_rest_arriving_after_its_window_is_a_late_deposit(harness: Harness) -> None:
@@ -237,11 +241,69 @@ async def test_the_rest_arriving_after_its_window_is_a_late_deposit(harness: Har
 async def test_a_partial_payout_pays_what_arrived_at_the_locked_rate(harness: Harness) -> None:
     order = await harness.create()
     await pay(harness, order["id"], amount="0.004")
-    harness.clock.advance(hours=2)  # the locked rate holds for what already arrived
+    harness.clock.advance(minutes=15)  # within the lock the short deposit started
     paid = (await harness.choose(order["id"], "partial_payout")).json
     assert paid["status"] == "paid"
     assert paid["to"]["amount"] == "378.1" and paid["rate"] == order["rate"]
     assert paid["from"]["amount"] == "0.004" and paid["excess"] is None
+
+
+async def test_a_short_payment_does_not_keep_the_quoted_rate_while_the_customer_waits(
+    harness: Harness,
+) -> None:
+    order = await harness.create()
+    await pay(harness, order["id"], amount="0.004")
+    for _ in range(3 * 24):  # three days of cron runs, an hour apart
+        harness.clock.advance(hours=1)
+        await harness.app.scheduled()
+    waited = await order_of(harness, order["id"])
+    # Neither a payout nor the rest at the three-day-old rate: a fresh quote, or a refund.
+    assert waited["status"] == "action_required" and waited["action"]["reason"] == "late_deposit"
+    assert waited["action"]["partial_payout"] is None
+    for choice in ("partial_payout", "send_rest"):
+        refused = await harness.choose(order["id"], choice)
+        assert refused.status == 409 and refused.json["error"]["code"] == "choice_unavailable"
+    # And the operator sees who has been waiting, and how long.
+    queue = (await harness.call("GET", "/api/admin/queue", headers=harness.admin())).json
+    [item] = queue["items"]
+    assert item["order"]["id"] == order["id"] and item["reason"] == "customer_choice"
+    assert item["age_seconds"] == 3 * 24 * 3600
+
+
+async def test_a_locked_choice_is_refused_once_the_lock_ends_even_before_the_cron_runs(
+    harness: Harness,
+) -> None:
+    order = await harness.create()
+    await pay(harness, order["id"], amount="0.004")
+    harness.clock.advance(minutes=20)  # the lock's last second is gone; no cron run yet
+    for choice in ("partial_payout", "send_rest"):
+        refused = await harness.choose(order["id"], choice)
+        assert refused.status == 409 and "rate lock" in refused.json["error"]["message"]
+    assert (await order_of(harness, order["id"]))["status"] == "action_required"
+
+
+async def test_send_rest_is_offered_once_and_never_extends_the_lock(harness: Harness) -> None:
+    order = await harness.create()
+    await pay(harness, order["id"], amount="0.004")
+    harness.clock.advance(minutes=5)
+    await harness.choose(order["id"], "send_rest")
+    harness.clock.advance(minutes=5)
+    still_short = await pay(harness, order["id"], amount="0.002")
+    assert still_short["status"] == "action_required"
+    assert still_short["expires_at"] == "2026-11-26T12:20:00Z"  # the same lock
+    assert still_short["action"]["choices"] == ["partial_payout", "refund"]
+    again = await harness.choose(order["id"], "send_rest")
+    assert again.status == 409 and again.json["error"]["code"] == "choice_unavailable"
+
+
+async def test_no_partial_payout_is_offered_below_the_pairs_minimum(harness: Harness) -> None:
+    order = await harness.create()
+    dust = await pay(harness, order["id"], amount="0.00000001")  # one satoshi
+    assert dust["status"] == "action_required"
+    assert dust["action"]["choices"] == ["send_rest", "refund"]
+    assert dust["action"]["partial_payout"] is None
+    refused = await harness.choose(order["id"], "partial_payout")
+    assert refused.status == 409 and refused.json["error"]["code"] == "choice_unavailable"
 
 
 # --- an over-payment ------------------------------------------------------------------------

@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MIGRATION = ROOT / "migrations" / "0002_problem_payments.sql"
 # The counts of wrong operator tokens: a table of its own, nothing else.
 ADDS_TABLE = ROOT / "migrations" / "0003_failed_logins.sql"
+# Deposits judged one by one: three order columns and the sandbox's payment time, tables made again.
+DEPOSITS = ROOT / "migrations" / "0004_deposits.sql"
 # How D1 answers a migration run on a database that already had it (and then rolls it back).
 REFUSED = "UNIQUE constraint failed: schema_migrations"
 
@@ -33,6 +35,8 @@ def older_schema() -> str:
         schema = schema.replace(new, "")
     cut = schema.index("    -- The memo or tag the refund address needs")
     schema = schema[:cut] + schema[schema.index("    CHECK (status <> 'completed'") :]
+    cut = schema.index(",\n    -- When the deposit was made (first seen on chain)")  # 0004's
+    schema = schema[:cut] + schema[schema.index("\n);", cut) :]
     cut = schema.index("    last_error       TEXT,") + len("    last_error       TEXT")
     return (
         schema[:cut] + schema[schema.index("\n);\nCREATE INDEX IF NOT EXISTS webhook_outbox_due") :]
@@ -139,7 +143,8 @@ def test_the_d1_migration_brings_an_older_database_up_to_date(tmp_path: Path) ->
     make_old(path)
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA foreign_keys = ON")  # as D1 always has them
-    run_like_d1(db, MIGRATION.read_text())
+    for migration in sorted(MIGRATION.parent.glob("*.sql")):  # as wrangler applies them
+        run_like_d1(db, migration.read_text())
     db.executescript(d1.SCHEMA.read_text())
     assert_current(db)
     assert d1.upgrade(db, d1.SCHEMA.read_text()) == []  # the same tables as schema.sql's
@@ -234,4 +239,36 @@ def test_the_failed_logins_migration_adds_its_table_once(tmp_path: Path) -> None
         run_like_d1(db, ADDS_TABLE.read_text())
     assert db.execute("SELECT failures FROM failed_logins").fetchall() == [(3,)]
     assert "failed_logins" not in d1.upgrade(db, d1.SCHEMA.read_text())  # as schema.sql has it
+    db.close()
+
+
+def test_the_deposits_migration_keeps_every_order_and_marks_money_owed_once(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "d1.sqlite"
+    make_old(path)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA foreign_keys = ON")
+    run_like_d1(db, MIGRATION.read_text())
+    run_like_d1(db, ADDS_TABLE.read_text())
+    # The old order was completed with more than it asked for, and no refund recorded.
+    db.execute("UPDATE orders SET status = 'completed', payout_tx_hash = 'ab12cd34ef56ab78',"
+               " received_amount = '1.5', deposits = '{\"p\": \"1.5\"}'")  # fmt: skip
+    db.execute("INSERT INTO sandbox_payments (payment_id, order_id, status, currency, address, "
+               "amount, actually_paid, updated_at) VALUES ('p', 'ord_old', 'finished', 'btc', "
+               "'d', '1', '1.5', '2026-11-26T12:05:00Z')")  # fmt: skip
+
+    run_like_d1(db, DEPOSITS.read_text())
+
+    assert db.execute(
+        "SELECT id, status, received_amount, deposit_states, min_amount, refund_owed FROM orders"
+    ).fetchall() == [("ord_old", "completed", "1.5", "{}", None, 1)]
+    assert db.execute("SELECT paid_at FROM sandbox_payments").fetchall() == [
+        ("2026-11-26T12:05:00Z",)
+    ]
+    assert db.execute("SELECT count(*) FROM order_events").fetchone()[0] == 1
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    with pytest.raises(sqlite3.IntegrityError, match=REFUSED):
+        run_like_d1(db, DEPOSITS.read_text())
+    assert db.execute("SELECT count(*) FROM orders").fetchone()[0] == 1
     db.close()

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
+from orders.domain.changes import Change
 from orders.domain.lifecycle import Status
 from orders.domain.order import Order
-from orders.domain.settlement import expiry, settle
+from orders.domain.settlement import expiry
+from orders.domain.settlement import settle as settle_all
 from orders.processors.base import Payment
+
+LOCK = timedelta(minutes=20)
+
+
+def settle(order: Order, payment: Payment, now: str) -> Change | None:
+    """What one report (a callback, or one payment asked about) does to `order`."""
+    return settle_all(order, [payment], now, LOCK)
 
 
 def an_order(status: Status = Status.AWAITING_PAYMENT, **fields: object) -> Order:
@@ -131,16 +141,20 @@ def test_an_over_payment_goes_ahead_and_says_the_excess_is_refunded() -> None:
     assert "excess is refunded" in (change.note or "")
 
 
-def test_the_window_ending_expires_an_unpaid_order_and_returns_a_short_one_to_its_customer() -> (
-    None
-):
+def test_the_lock_ending_expires_an_unpaid_order_and_reprices_a_short_one() -> None:
     assert expiry(an_order(), IN_TIME) is None
     expired = expiry(an_order(), LATE)
     assert expired is not None and expired.status is Status.EXPIRED
+    # The rest did not come within the lock: what arrived is re-priced, like a late deposit.
     waiting_rest = an_order(Status.PARTIALLY_PAID, received_amount="0.004")
     back = expiry(waiting_rest, LATE)
     assert back is not None and back.status is Status.ACTION_REQUIRED
-    assert back.fields == {"problem": "underpaid"}
+    assert back.fields == {"problem": "late_deposit", "late": True, "offer": None}
+    # No choice made within the lock: the same.
+    unanswered = an_order(Status.ACTION_REQUIRED, problem="underpaid", received_amount="0.004")
+    repriced = expiry(unanswered, LATE)
+    assert repriced is not None and repriced.status is None
+    assert repriced.fields["problem"] == "late_deposit"
     assert expiry(an_order(Status.PAID), LATE) is None
 
 

@@ -26,6 +26,10 @@ class Change:
     fields: dict[str, Any] = field(default_factory=dict)
     actor: str | None = None  # the operator who made it, by name
     internal_note: str | None = None  # for the operators' eyes only
+    # A change that keeps the status but must not pass unseen (money on a closed order, a
+    # refund recorded after completion): the webhook type that announces it. It leaves an
+    # event on the timeline too, from the status to itself, with the note.
+    notify: str | None = None
 
 
 Decide = Callable[[Order], Change | None]
@@ -53,9 +57,10 @@ def refuse_transition(order: Order, target: Status) -> InvalidTransition:
 
 
 def evolve(before: Order, change: Change, now: str, change_id: str) -> tuple[Order, Event | None]:
-    """The order after `change`, and its timeline event when the status moves. A status is
-    never an edge to itself: a data-only change carries `status=None`. An internal note is
-    appended to `notes` (its row is written where the order carries `change_id`)."""
+    """The order after `change`, and its timeline event when the status moves (or the change
+    is one to announce: `notify`). A status is never an edge to itself: a data-only change
+    carries `status=None`. An internal note is appended to `notes` (its row is written where
+    the order carries `change_id`)."""
     event = None
     notes = before.notes
     if change.internal_note:
@@ -77,6 +82,10 @@ def evolve(before: Order, change: Change, now: str, change_id: str) -> tuple[Ord
             from_status=before.status.value,
             actor=change.actor,
         )
+        events = (*events, event)
+    elif change.notify:
+        event = Event(to_status=status.value, at=now, source=change.source.value,
+                      note=change.note, from_status=status.value, actor=change.actor)  # fmt: skip
         events = (*events, event)
     after = replace(
         before,

@@ -50,18 +50,22 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
         {S.CONFIRMING, S.PARTIALLY_PAID, S.PAID, S.REFUNDING, S.REFUNDED, S.FAILED}
     ),
     S.PAID: frozenset({S.COMPLETED, S.REFUNDED}),
-    # A late payment is never lost, and never settles at the old rate by itself.
-    S.EXPIRED: frozenset({S.CONFIRMING, S.ACTION_REQUIRED}),
+    # A late payment is never lost, and never settles at the old rate by itself; one made in time
+    # that we heard of only after the window (every callback lost) settles as it would have.
+    S.EXPIRED: frozenset({S.CONFIRMING, S.ACTION_REQUIRED, S.PAID}),
     # The customer chose a refund: it waits in the operator's queue.
     S.REFUNDING: frozenset({S.REFUNDED}),
     S.COMPLETED: frozenset(),
-    S.FAILED: frozenset(),
+    # Money that reached a failed or cancelled order (or arrived after it ended) goes back.
+    S.FAILED: frozenset({S.REFUNDED}),
     S.REFUNDED: frozenset(),
-    S.CANCELLED: frozenset(),
+    S.CANCELLED: frozenset({S.REFUNDED}),
 }
 
-FINAL: frozenset[Status] = frozenset(s for s, nexts in TRANSITIONS.items() if not nexts)
-# Where a deposit may still arrive and settle: reconciliation asks the processor about these.
+# Where the exchange is over: no payment settles it any more. Money that still arrives is kept on
+# the order and waits in the operator's queue to be refunded (domain.problems.refund_owed).
+FINAL: frozenset[Status] = frozenset({S.COMPLETED, S.FAILED, S.REFUNDED, S.CANCELLED})
+# Where a deposit may still arrive and settle.
 OPEN_FOR_PAYMENT: tuple[Status, ...] = (
     S.AWAITING_PAYMENT, S.CONFIRMING, S.PARTIALLY_PAID, S.ACTION_REQUIRED, S.EXPIRED
 )  # fmt: skip

@@ -81,6 +81,9 @@ class Order:
     customer_key_hash: str | None = None
     problem: str | None = None  # while action_required: "late_deposit" or "underpaid"
     offer: str | None = None  # a fresh quote for a late deposit, JSON (see domain.problems)
+    # The processor's status of each deposit as last judged, JSON {"<payment_id>": "<status>"}.
+    deposit_states: str = "{}"
+    min_amount: str | None = None  # the pair's minimum deposit when the order was placed
     events: tuple[Event, ...] = field(default=(), compare=False)
     notes: tuple[Note, ...] = field(default=(), compare=False)
 
@@ -101,6 +104,8 @@ class Order:
         data.pop("notes")
         data["status"] = self.status.value
         data["late"] = int(self.late)
+        # Stored so the operator's queue can find it in SQL, which has no exact decimals.
+        data["refund_owed"] = int(problems.refund_owed(self) > 0)
         return data
 
     def opens_with(self, key: str) -> bool:

@@ -5,7 +5,10 @@ time and any fresh quote come in as values (docs/api.md, "Problem payments").
 The rate is locked only for the payment window, so a late deposit never settles at it by itself:
 the customer takes a fresh quote for what arrived, or a refund. A short deposit is never sent on
 as if it were whole: the customer sends the rest, takes a payout for what arrived at the locked
-rate, or a refund. An over-payment goes ahead; its excess is refunded.
+rate, or a refund; those choices hold for one rate lock from the short deposit, after which it is
+re-priced like a late deposit (settlement.expiry), so waiting is never a free option on the rate.
+An over-payment goes ahead; its excess is refunded, and an excess or deposit that outlives its
+order waits in the operator's queue until its refund is recorded (`refund_owed`).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ OFFER_VALID_FOR = timedelta(minutes=5)
 class Choice(StrEnum):
     FRESH_QUOTE = "fresh_quote"  # late: a quote for what arrived, at today's rate
     CONTINUE = "continue"  # late: accept that quote
-    SEND_REST = "send_rest"  # short: send what is missing, in a new window
+    SEND_REST = "send_rest"  # short: send what is missing, within the same rate lock
     PARTIAL_PAYOUT = "partial_payout"  # short: a payout for what arrived, at the locked rate
     REFUND = "refund"  # late or short: everything that arrived goes back
     REFUND_ADDRESS = "refund_address"  # any time before the end: where a refund would go
@@ -48,11 +51,61 @@ CHOICES: dict[str, tuple[Choice, ...]] = {
 
 
 def available(order: Order) -> tuple[Choice, ...]:
-    """The choices the customer may make now."""
-    problem = CHOICES.get(order.problem or "", ()) if order.status is Status.ACTION_REQUIRED else ()
-    if order.status in FINAL or order.status is Status.REFUNDING:
+    """The choices the customer may make now. A short deposit's choices hold within the rate
+    lock that started with it (`expires_at`); `send_rest` is offered once, and a partial payout
+    only for at least the pair's minimum. A refund address may be given while the order may still
+    refund something."""
+    problem: tuple[Choice, ...] = ()
+    if order.status is Status.ACTION_REQUIRED:
+        problem = tuple(c for c in CHOICES.get(order.problem or "", ()) if _offered(order, c))
+    if order.status is Status.REFUNDING or (order.status in FINAL and refund_owed(order) <= 0):
         return problem
     return (*problem, C.REFUND_ADDRESS)
+
+
+def _offered(order: Order, choice: Choice) -> bool:
+    if choice is C.SEND_REST:
+        return not rest_asked(order)
+    if choice is C.PARTIAL_PAYOUT:
+        return order.received >= minimum(order) and partial_payout(order) > 0
+    return True
+
+
+def rest_asked(order: Order) -> bool:
+    """Whether the customer already chose to send the rest: it is offered once, in one lock."""
+    wanted = Status.PARTIALLY_PAID.value
+    return any(e.to_status == wanted and e.source == Source.API.value for e in order.events)
+
+
+def minimum(order: Order) -> Decimal:
+    """The pair's minimum when the order was placed (the currency's own, for older orders)."""
+    if order.min_amount:
+        return Decimal(order.min_amount)
+    return next((c.min_amount for c in CURRENCIES if c.code == order.pay_currency), Decimal(0))
+
+
+def refund_owed(order: Order) -> Decimal:
+    """What an order that expects nothing more holds beyond its payout and its refunds: an
+    excess completed without its refund, or money that reached a failed, cancelled or refunded
+    order. It waits in the operator's queue (domain.queue) until its refund is recorded."""
+    if order.status is Status.COMPLETED:
+        kept = Decimal(order.pay_amount)
+    elif order.status in (Status.FAILED, Status.CANCELLED, Status.REFUNDED):
+        kept = Decimal(0)
+        if order.status is Status.REFUNDED and not order.refund_amount:
+            return Decimal(0)  # refunded in full, at an amount nobody stated
+    else:
+        return Decimal(0)
+    refunded = Decimal(order.refund_amount or 0) if order.refund_tx_hash else Decimal(0)
+    return max(order.received - kept - refunded, Decimal(0))
+
+
+def refundable(order: Order, paying_out: bool) -> Decimal:
+    """The most a refund recorded now may be: what arrived, less what the payout is for (when
+    the order is paid out or being paid out) and less what was refunded before."""
+    kept = Decimal(order.pay_amount) if paying_out else Decimal(0)
+    refunded = Decimal(order.refund_amount or 0) if order.refund_tx_hash else Decimal(0)
+    return max(order.received - kept - refunded, Decimal(0))
 
 
 def remaining(order: Order) -> Decimal:
@@ -90,19 +143,24 @@ def action(order: Order) -> dict[str, Any] | None:
     if order.status is not Status.ACTION_REQUIRED or order.problem not in CHOICES:
         return None
     underpaid = order.problem == UNDERPAID
+    choices = available(order)
     return {
         "reason": order.problem,
         "received": order.received_amount,
-        "choices": [c.value for c in available(order) if c is not C.REFUND_ADDRESS],
+        "choices": [c.value for c in choices if c is not C.REFUND_ADDRESS],
         "remaining": money.to_text(remaining(order)) if underpaid else None,
-        "partial_payout": {"amount": money.to_text(partial_payout(order))} if underpaid else None,
+        "partial_payout": (
+            {"amount": money.to_text(partial_payout(order))}
+            if underpaid and C.PARTIAL_PAYOUT in choices
+            else None
+        ),
         "offer": json.loads(order.offer) if order.offer and not underpaid else None,
     }
 
 
 def offer(order: Order, to_amount: Decimal, rate: Decimal, now: datetime) -> Change:
     """A fresh quote for everything that arrived late, open for OFFER_VALID_FOR."""
-    check(order, C.FRESH_QUOTE)
+    check(order, C.FRESH_QUOTE, now)
     quoted = {
         "amount": order.received_amount,
         "to_amount": money.to_text(to_amount),
@@ -116,12 +174,11 @@ def decide(
     order: Order,
     choice: Choice,
     now: datetime,
-    window: timedelta,
     refund_to: tuple[str, str | None] | None = None,
 ) -> Change:
     """The change a choice makes (all but `fresh_quote`, which needs a quote: `offer`).
     `refund_to` is the refund address and memo, already checked, when the customer gave one."""
-    check(order, choice)
+    check(order, choice, now)
     refund_fields = (
         {"refund_address": refund_to[0], "refund_extra_id": refund_to[1]} if refund_to else {}
     )
@@ -134,10 +191,10 @@ def decide(
                       f"the customer asked for a refund of {received} {currency}",
                       refund_fields)  # fmt: skip
     if choice is C.SEND_REST:
-        until = timestamp(now + window)
+        # Within the lock the short deposit started, never beyond it: the rate holds that long.
         return Change(Status.PARTIALLY_PAID, Source.API,
                       f"the customer will send the remaining {money.to_text(remaining(order))} "
-                      f"{currency} by {until}", {"expires_at": until})  # fmt: skip
+                      f"{currency} by {order.expires_at}")  # fmt: skip
     if choice is C.PARTIAL_PAYOUT:
         payout = money.to_text(partial_payout(order))
         return Change(Status.PAID, Source.API,
@@ -155,7 +212,7 @@ def decide(
                    "to_amount": quoted["to_amount"], "rate": quoted["rate"]})  # fmt: skip
 
 
-def check(order: Order, choice: Choice) -> None:
+def check(order: Order, choice: Choice, now: datetime) -> None:
     """Refuses a choice the order does not offer now, naming those it does."""
     choices = available(order)
     if choice not in choices:
@@ -164,6 +221,16 @@ def check(order: Order, choice: Choice) -> None:
             f"This order ({order.status.value}) does not offer {choice.value}; "
             f"its choices now: {names}."
         )
+    if choice in LOCKED and order.expires_at <= timestamp(now):
+        # The scheduler re-prices it within a minute (settlement.expiry); until then, refuse.
+        raise ChoiceUnavailable(
+            f"The rate lock for this deposit ended at {order.expires_at}: {choice.value} is no "
+            "longer offered. Ask for a fresh quote or a refund in a minute."
+        )
+
+
+# The choices made at the locked rate: they hold only while the lock does.
+LOCKED = (C.SEND_REST, C.PARTIAL_PAYOUT)
 
 
 def _decimals(code: str) -> int:

@@ -1,6 +1,9 @@
 """What waits on the operator, decided from the order alone: a paid order waits for its payout
-(and the refund of any excess), a refunding order for the refund its customer chose. Each waits
-since it entered that state; the oldest comes first."""
+(and the refund of any excess), a refunding order for the refund its customer chose, an order in
+`action_required` for its customer's answer (shown so that nobody forgets it), and an order that
+expects nothing more but holds money beyond its payout and refunds (an excess completed without
+its refund, a deposit to a closed order) for that refund. Each waits since it entered that state;
+the oldest comes first."""
 
 from __future__ import annotations
 
@@ -9,18 +12,21 @@ from datetime import datetime
 from typing import Any
 
 from orders.domain import problems
-from orders.domain.lifecycle import Status
+from orders.domain.lifecycle import FINAL, Status
 from orders.domain.order import Order
 from orders.domain.times import parse_timestamp
 
-# The statuses the operator's queue is drawn from (the storage query narrows by these).
-WAITING: tuple[Status, ...] = (Status.PAID, Status.REFUNDING)
+# The statuses that wait on the operator by themselves (the storage query narrows by these, and
+# by `refund_owed` for the rest).
+WAITING: tuple[Status, ...] = (Status.PAID, Status.REFUNDING, Status.ACTION_REQUIRED)
 
 
 @dataclass(frozen=True)
 class Waiting:
     order: Order
-    reason: str  # "payout", "payout_and_refund" (an over-payment) or "refund"
+    # "payout", "payout_and_refund" (an over-payment), "refund", "customer_choice" (waits on the
+    # customer) or "refund_excess" (a completed order's excess, or money that outlived its order)
+    reason: str
     since: str
 
     def age_seconds(self, now: datetime) -> int:
@@ -36,9 +42,12 @@ class Waiting:
 
 
 def entered(order: Order) -> str:
-    """When the order entered its current status (its creation, if the timeline says nothing)."""
+    """When the order entered its current status (its creation, if the timeline says nothing);
+    for a closed order, when it last changed (money may have come after it closed)."""
     for event in reversed(order.events):
-        if event.to_status == order.status.value:
+        if order.status in FINAL:
+            return event.at
+        if event.to_status == order.status.value and event.from_status != event.to_status:
             return event.at
     return order.created_at
 
@@ -50,6 +59,10 @@ def waiting(order: Order) -> Waiting | None:
         return Waiting(order, reason, entered(order))
     if order.status is Status.REFUNDING:
         return Waiting(order, "refund", entered(order))
+    if order.status is Status.ACTION_REQUIRED:
+        return Waiting(order, "customer_choice", entered(order))
+    if problems.refund_owed(order) > 0:
+        return Waiting(order, "refund_excess", entered(order))
     return None
 
 

@@ -1,19 +1,25 @@
-"""What a processor's report of a payment, or the end of the payment window, means for an
+"""What the processor's reports of an order's payments, or the end of a rate lock, mean for an
 order. Pure: no I/O, and the time comes in as a value.
 
-A callback is a trigger, not the truth: these functions are fed the payment as the processor
-reports it when asked, and only ever move the order forward along the lifecycle.
+A callback is a trigger, not the truth: these functions are fed the payments as the processor
+reports them when asked, and only ever move the order forward along the lifecycle. Each deposit
+is judged once per state: a report that repeats what the order already holds (the same status,
+the same amount) is no news and changes nothing, so re-reading a short deposit never undoes the
+customer's choice. Lateness is judged by when the processor saw the money, not when we heard.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from datetime import timedelta
 from decimal import Decimal
 
 from orders.domain import money, problems
 from orders.domain.changes import Change
-from orders.domain.lifecycle import Source, Status, can_move
+from orders.domain.lifecycle import FINAL, Source, Status, can_move
 from orders.domain.order import Order
+from orders.domain.times import parse_timestamp, timestamp
 from orders.processors.base import Payment
 
 # NOWPayments' payment statuses → the order status they point to (None: nothing to do yet).
@@ -29,78 +35,140 @@ STATUS_MAP: dict[str, Status | None] = {
     "refunded": Status.REFUNDED,
 }
 _SETTLED = {"partially_paid", "finished"}  # the money is final: what came is what counts
-
-
-def settle(order: Order, payment: Payment, now: str) -> Change | None:
-    """The change `payment`, reported at `now`, calls for; None when it tells us nothing new.
-
-    Money first seen after the rate lock ended is late: once final, the order waits for the
-    customer (a fresh quote or a refund), never settling at the old rate. Final money short of the
-    amount waits for the customer too (send the rest, a partial payout, or a refund)."""
-    deposits: dict[str, str] = json.loads(order.deposits or "{}")
-    fields: dict[str, object] = {}
-    if payment.actually_paid > 0 and deposits.get(payment.payment_id) != money.to_text(
-        payment.actually_paid
-    ):
-        deposits[payment.payment_id] = money.to_text(payment.actually_paid)
-        fields["deposits"] = json.dumps(deposits, sort_keys=True)
-        fields["received_amount"] = money.to_text(money.total(map(Decimal, deposits.values())))
-        if order.offer:
-            fields["offer"] = None  # it quoted what had arrived before this
-    if payment.tx_hash and payment.tx_hash != order.deposit_tx_hash:
-        fields["deposit_tx_hash"] = payment.tx_hash
-    received = Decimal(str(fields.get("received_amount", order.received_amount)))
-    # Late: money first seen after the window, either new money or the first word of a deposit.
-    first_word = payment.status in _SEEN and order.status in _NOTHING_SEEN
-    seen_late = (
-        (received > order.received or first_word)
-        and order.expires_at <= now and order.status in _MAY_BE_LATE
-    )  # fmt: skip
-    late = order.late or seen_late
-    if seen_late and not order.late:
-        fields["late"] = True
-
-    target = STATUS_MAP.get(payment.status)
-    problem = None
-    if payment.status in _SETTLED:
-        if late:
-            target, problem = Status.ACTION_REQUIRED, problems.LATE
-        elif received >= Decimal(order.pay_amount):
-            target = Status.PAID
-        else:
-            target, problem = Status.ACTION_REQUIRED, problems.UNDERPAID
-    if payment.parent_payment_id and target in (Status.FAILED, Status.EXPIRED):
-        # A failed or expired repeat deposit says nothing about the order's own payment.
-        target = None
-    if target is not None and not can_move(order.status, target):
-        if target is order.status and problem and problem != order.problem:
-            fields |= {"problem": problem, "offer": None}  # short, then late: what counts now
-        target = None  # forward only: a late `confirming` never undoes `paid`
-    if target is None and not fields:
-        return None
-    if target is Status.ACTION_REQUIRED:
-        fields["problem"] = problem
-    return Change(target, Source.PROCESSOR, _note(order, payment, target, received, late), fields)
-
-
-# Where money arriving after the window is late; in any later status it was seen in time, or
+_SEEN = {"confirming", "confirmed", "sending", *_SETTLED}
+# Where money arriving after the rate lock is late; in any later status it was seen in time, or
 # the order has already settled.
 _MAY_BE_LATE = (Status.AWAITING_PAYMENT, Status.EXPIRED, Status.PARTIALLY_PAID,
                 Status.ACTION_REQUIRED)  # fmt: skip
 _NOTHING_SEEN = (Status.AWAITING_PAYMENT, Status.EXPIRED)
-_SEEN = {"confirming", "confirmed", "sending", *_SETTLED}
+# Where no lock for a short deposit has started yet: the first short deposit starts one.
+_BEFORE_LOCK = (Status.AWAITING_PAYMENT, Status.CONFIRMING, Status.EXPIRED)
+# Where the order expects no more money: what still arrives is kept and refunded.
+_EXPECTS_NONE = (*FINAL, Status.PAID, Status.REFUNDING)
+UNEXPECTED_DEPOSIT = "order.unexpected_deposit"
+
+
+def settle(order: Order, reports: Sequence[Payment], now: str, lock: timedelta) -> Change | None:
+    """The change the processor's `reports` of the order's payments (at `now`) call for; None
+    when they tell us nothing new. `lock` is how long a rate lock lasts.
+
+    Money first seen after the rate lock ended is late: once final, the order waits for the
+    customer (a fresh quote or a refund), never settling at the old rate. Final money short of the
+    amount waits for the customer too (send the rest, a partial payout, or a refund), within a
+    rate lock that starts with the short deposit. Money that reaches an order that expects none
+    is recorded, and waits in the operator's queue to be refunded."""
+    deposits: dict[str, str] = json.loads(order.deposits or "{}")
+    # Before deposit states were kept, the order's status told what its deposits were.
+    held = "confirming" if order.status is Status.CONFIRMING else "finished"
+    states: dict[str, str] = {pid: held for pid in deposits} | json.loads(order.deposit_states)
+    news = [p for p in reports if _is_news(p, deposits, states)]
+    if not news:
+        return None
+    for payment in news:
+        if payment.actually_paid > 0:  # a payment without money has no state worth keeping
+            deposits[payment.payment_id] = money.to_text(payment.actually_paid)
+            states[payment.payment_id] = payment.status
+    fields: dict[str, object] = {"deposit_states": json.dumps(states, sort_keys=True)}
+    received = money.total(map(Decimal, deposits.values()))
+    fresh = received > order.received
+    if fresh:
+        fields["deposits"] = json.dumps(deposits, sort_keys=True)
+        fields["received_amount"] = money.to_text(received)
+        if order.offer:
+            fields["offer"] = None  # it quoted what had arrived before this
+    hashes = [p.tx_hash for p in news if p.tx_hash and p.tx_hash != order.deposit_tx_hash]
+    if hashes:
+        fields["deposit_tx_hash"] = hashes[-1]
+    paid_at = _paid_at(news, now)
+
+    if order.status in _EXPECTS_NONE:
+        return _unexpected(order, received, fields) if fresh else None
+
+    # Late: money first seen after the lock, either new money or the first word of a deposit.
+    first_word = any(p.status in _SEEN for p in news) and order.status in _NOTHING_SEEN
+    seen_late = (
+        (fresh or first_word) and paid_at >= order.expires_at and order.status in _MAY_BE_LATE
+    )
+    late = order.late or seen_late
+    if seen_late and not order.late:
+        fields["late"] = True
+
+    target, problem = _target(order, deposits, states, received, late, news)
+    if target is not None and not fresh and order.status is Status.PARTIALLY_PAID:
+        target = None  # no new money: the customer's `send_rest` stands until its lock ends
+    if target is not None and not can_move(order.status, target):
+        if target is order.status and problem and problem != order.problem:
+            fields |= {"problem": problem, "offer": None}  # short, then late: what counts now
+        target = None  # forward only: a late `confirming` never undoes `paid`
+    if target is Status.ACTION_REQUIRED:
+        fields["problem"] = problem
+        if problem == problems.UNDERPAID and order.status in _BEFORE_LOCK:
+            # The short deposit's choices hold for one rate lock from when it was paid.
+            fields["expires_at"] = timestamp(parse_timestamp(paid_at) + lock)
+    if target is None and fields.keys() <= {"deposit_states"}:
+        return None  # a status moved on that changes nothing: judged the same way next time
+    note = _note(order, news, target, received, late) if target is not None else None
+    return Change(target, Source.PROCESSOR, note, fields)
+
+
+def _is_news(payment: Payment, deposits: dict[str, str], states: dict[str, str]) -> bool:
+    """Whether `payment` says something the order does not hold yet."""
+    amount = money.to_text(payment.actually_paid)
+    recorded = deposits.get(payment.payment_id, "0")
+    return amount != recorded or states.get(payment.payment_id) != payment.status
+
+
+def _paid_at(news: list[Payment], now: str) -> str:
+    """When the newest money was paid, as the processor saw it; never later than `now`."""
+    times = [timestamp(p.paid_at) for p in news if p.paid_at is not None and p.actually_paid > 0]
+    return min(max(times), now) if times else now
+
+
+def _target(
+    order: Order,
+    deposits: dict[str, str],
+    states: dict[str, str],
+    received: Decimal,
+    late: bool,
+    news: list[Payment],
+) -> tuple[Status | None, str | None]:
+    """The status all the order's deposits point to, and the problem that goes with it."""
+    if received <= 0:
+        # No money yet: the order's own payment speaks (a repeat deposit that failed or expired
+        # says nothing about it).
+        own = [p for p in news if not p.parent_payment_id]
+        return (STATUS_MAP.get(own[-1].status) if own else None), None
+    if any(states.get(pid) not in _SETTLED for pid in deposits):
+        return Status.CONFIRMING, None  # some of the money is not final yet
+    if late:
+        return Status.ACTION_REQUIRED, problems.LATE
+    if received >= Decimal(order.pay_amount):
+        return Status.PAID, None
+    return Status.ACTION_REQUIRED, problems.UNDERPAID
+
+
+def _unexpected(order: Order, received: Decimal, fields: dict[str, object]) -> Change:
+    """New money on an order that expects none: recorded, announced to the operator, and kept
+    in their queue until its refund is recorded (problems.refund_owed)."""
+    if order.status is Status.REFUNDED and not order.refund_amount:
+        fields["refund_amount"] = order.received_amount  # what its refund was for
+    extra = money.to_text(received - order.received)
+    note = (
+        f"{extra} {order.pay_currency} arrived after the order was {order.status.value}: "
+        "it is kept for a refund"
+    )
+    return Change(None, Source.PROCESSOR, note, fields, notify=UNEXPECTED_DEPOSIT)
 
 
 def _note(
-    order: Order, payment: Payment, target: Status | None, received: Decimal, late: bool
+    order: Order, news: list[Payment], target: Status | None, received: Decimal, late: bool
 ) -> str:
-    parts = [f"processor reports {payment.status}"]
+    parts = [f"processor reports {', '.join(p.status for p in news)}"]
     if received > 0:
         parts.append(
             f"received {money.to_text(received)} of {order.pay_amount} {order.pay_currency}"
         )
-    if payment.parent_payment_id:
-        parts.append(f"repeat deposit {payment.payment_id}")
+    parts.extend(f"repeat deposit {p.payment_id}" for p in news if p.parent_payment_id)
     if target is Status.ACTION_REQUIRED:
         parts.append(
             "paid after the rate lock ended: the customer chooses a fresh quote or a refund"
@@ -114,15 +182,20 @@ def _note(
 
 
 def expiry(order: Order, now: str) -> Change | None:
-    """The payment window ended: an order still waiting for its deposit expires; one still
-    waiting for the rest of it goes back to the customer's choice."""
+    """A rate lock ended: an order still waiting for its deposit expires; a short deposit whose
+    customer did not send the rest (or did not choose) in its lock is re-priced like a late
+    deposit: a fresh quote for what arrived, or a refund."""
     if order.expires_at > now:
         return None
     if order.status is Status.AWAITING_PAYMENT:
         return Change(Status.EXPIRED, Source.SCHEDULER, "the payment window ended")
+    relocked = {"problem": problems.LATE, "late": True, "offer": None}
     if order.status is Status.PARTIALLY_PAID:
         return Change(
             Status.ACTION_REQUIRED, Source.SCHEDULER,
-            "the payment window ended before the rest arrived", {"problem": problems.UNDERPAID},
+            "the rate lock ended before the rest arrived: the customer chooses a fresh quote "
+            "for what arrived, or a refund", relocked,
         )  # fmt: skip
+    if order.status is Status.ACTION_REQUIRED and order.problem == problems.UNDERPAID:
+        return Change(None, Source.SCHEDULER, fields=relocked, notify="order.action_required")
     return None

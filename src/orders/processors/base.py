@@ -6,6 +6,7 @@ franca here: the sandbox speaks it too, and `payments` maps it onto the order li
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -28,6 +29,9 @@ class Payment:
     order_id: str | None = None
     parent_payment_id: str | None = None
     expires_at: datetime | None = None
+    # When the processor saw the money (None: it does not say). Lateness is judged by it, not by
+    # when we heard: a callback lost for an hour does not make a deposit late.
+    paid_at: datetime | None = None
 
 
 class ProcessorError(Exception):
@@ -55,3 +59,19 @@ class Processor(Protocol):
     ) -> Payment: ...
 
     async def get_payment(self, payment_id: str) -> Payment | None: ...
+
+    async def deposits(self, asked: Sequence[Deposits]) -> dict[str, list[Payment]]:
+        """For each order asked about, every payment to its address: its own payment and each
+        repeat deposit (a child payment), including those we never heard of; by order id."""
+        ...
+
+
+@dataclass(frozen=True)
+class Deposits:
+    """What reconciliation asks about one order: its own payment, the repeat deposits already
+    recorded on it, and when it was made (no deposit to it is older)."""
+
+    order_id: str
+    payment_id: str
+    known: tuple[str, ...]
+    since: datetime

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -20,7 +21,7 @@ from orders.domain import money
 from orders.domain.currencies import CURRENCIES, Currency
 from orders.errors import ServiceUnavailable
 from orders.ports import Deps, OutboundRequest, SendError
-from orders.processors.base import Payment, ProcessorError
+from orders.processors.base import Deposits, Payment, ProcessorError
 
 log = logging.getLogger("onecash.nowpayments")
 
@@ -32,6 +33,9 @@ LOOKUP_TIMEOUT = 2.0
 READ_ATTEMPTS = 2
 DEFAULT_MAX_AMOUNT = Decimal("1000000")
 _RETRYABLE = {429, 500, 502, 503, 504}
+# The account's payment list, read for reconciliation: pages of this many, at most this many pages.
+LIST_PAGE = 500
+LIST_PAGES = 10
 # A pair to ask each currency's minimum against, for the currency list.
 _REFERENCE = {"usdttrc20": "btc"}
 
@@ -119,6 +123,59 @@ class NowPayments:
             return None
         return _payment(data)
 
+    async def deposits(self, asked: Sequence[Deposits]) -> dict[str, list[Payment]]:
+        """The orders' payments and repeat deposits: from the account's payment list when its
+        login is configured (it finds a repeat deposit nobody told us of), else each payment we
+        know of, one by one."""
+        found: dict[str, dict[str, Payment]] = {a.order_id: {} for a in asked}
+        if asked and self._login() is not None:
+            owner = {a.payment_id: a.order_id for a in asked}
+            for payment in await self._listed(min(a.since for a in asked)):
+                order_id = owner.get(payment.parent_payment_id or payment.payment_id)
+                if order_id is not None:
+                    found[order_id][payment.payment_id] = payment
+        elif asked:
+            log.warning(
+                "reconcile: NOWPAYMENTS_EMAIL and NOWPAYMENTS_PASSWORD are not set, so a repeat "
+                "deposit whose callback was lost cannot be found; only known payments are asked"
+            )
+        for a in asked:
+            for wanted in (a.payment_id, *a.known):
+                if wanted not in found[a.order_id] and (known := await self.get_payment(wanted)):
+                    found[a.order_id][wanted] = known
+        return {order_id: list(payments.values()) for order_id, payments in found.items()}
+
+    def _login(self) -> tuple[str, str] | None:
+        settings = self.deps.settings
+        if settings.nowpayments_email and settings.nowpayments_password:
+            return settings.nowpayments_email, settings.nowpayments_password
+        return None
+
+    async def _listed(self, since: datetime) -> list[Payment]:
+        """Every payment created since `since` (from the day before: the list filters by date),
+        LIST_PAGE at a time, at most LIST_PAGES pages."""
+        token = await self._token()
+        day = (since - timedelta(days=1)).date().isoformat()
+        payments: list[Payment] = []
+        for page in range(LIST_PAGES):
+            query = {"limit": str(LIST_PAGE), "page": str(page), "sortBy": "created_at",
+                     "orderBy": "asc", "dateFrom": day}  # fmt: skip
+            data = await self._call("GET", f"/payment/?{urlencode(query)}", bearer=token)
+            payments.extend(_payment(item) for item in data.get("data") or [])
+            if page + 1 >= int(data.get("pagesCount") or 0):
+                break
+        return payments
+
+    async def _token(self) -> str:
+        login = self._login()
+        assert login is not None
+        email, password = login
+        data = await self._call("POST", "/auth", body={"email": email, "password": password})
+        token = data.get("token")
+        if not isinstance(token, str) or not token:
+            raise ProcessorError("it gave no token for the account login", retryable=False)
+        return token
+
     async def _get(self, path: str, query: dict[str, str] | None = None) -> dict[str, Any]:
         return await self._call("GET", path + (f"?{urlencode(query)}" if query else ""))
 
@@ -130,16 +187,21 @@ class NowPayments:
         body: dict[str, Any] | None = None,
         timeout_seconds: float = READ_TIMEOUT,
         attempts: int = READ_ATTEMPTS,
+        bearer: str | None = None,
     ) -> dict[str, Any]:
         key = self.deps.settings.nowpayments_api_key
         if not key:
             raise ServiceUnavailable(
                 "Payments are unavailable: NOWPAYMENTS_API_KEY is not configured on this server."
             )
+        headers = {"x-api-key": key, "Content-Type": "application/json",
+                   "Accept": "application/json"}  # fmt: skip
+        if bearer is not None:
+            headers["Authorization"] = f"Bearer {bearer}"
         request = OutboundRequest(
             method,
             self.base + path,
-            {"x-api-key": key, "Content-Type": "application/json", "Accept": "application/json"},
+            headers,
             json.dumps(body).encode() if body is not None else None,
             timeout_seconds,
         )
@@ -194,6 +256,11 @@ def _pattern(value: Any) -> str | None:
 def _payment(data: dict[str, Any]) -> Payment:
     parent = data.get("parent_payment_id")
     expires = data.get("expiration_estimate_date") or data.get("valid_until")
+    paid = _amount(data, "actually_paid")
+    # When the money was seen: a repeat deposit is a payment made when it arrived; for the
+    # order's own payment the API gives only its latest change, the moment we know it was seen
+    # by (never later than when we heard).
+    seen = data.get("created_at") if parent else data.get("updated_at")
     return Payment(
         processor=NowPayments.name,
         payment_id=str(data.get("payment_id")),  # a string on create, a number later
@@ -202,11 +269,12 @@ def _payment(data: dict[str, Any]) -> Payment:
         amount=_amount(data, "pay_amount"),
         currency=str(data.get("pay_currency") or "").lower(),
         extra_id=data.get("payin_extra_id") or None,
-        actually_paid=_amount(data, "actually_paid"),
+        actually_paid=paid,
         tx_hash=data.get("payin_hash") or None,
         order_id=data.get("order_id") or None,
         parent_payment_id=str(parent) if parent else None,
         expires_at=_when(expires),
+        paid_at=_when(seen) if paid > 0 else None,
     )
 
 

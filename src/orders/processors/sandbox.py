@@ -8,7 +8,7 @@ table, so callbacks and reconciliation ask it for the truth just as they would a
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 
@@ -16,7 +16,7 @@ from orders.domain import money
 from orders.domain.currencies import CURRENCIES, Currency
 from orders.domain.times import timestamp
 from orders.ports import Clock, Database, Tokens
-from orders.processors.base import Payment
+from orders.processors.base import Deposits, Payment
 from orders.storage.sandbox_ledger import SandboxLedger
 
 _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -86,6 +86,9 @@ class SandboxProcessor:
             return recorded
         return await self.ledger.get(payment_id)
 
+    async def deposits(self, asked: Sequence[Deposits]) -> dict[str, list[Payment]]:
+        return {a.order_id: await self.ledger.of_order(a.order_id) for a in asked}
+
     async def record_deposit(
         self, order_id: str, status: str, actually_paid: Decimal | None
     ) -> Payment | None:
@@ -97,10 +100,13 @@ class SandboxProcessor:
         if not payments:
             return None
         first = payments[0]
-        owed = first.amount - money.total(p.actually_paid for p in payments)
+        settled = first.status in ("partially_paid", "finished") and first.actually_paid > 0
+        # What is still owed, besides the payment this report is about (a deposit moving from
+        # `confirming` to `finished` is still the same money).
+        counted = payments if settled else payments[1:]
+        owed = first.amount - money.total(p.actually_paid for p in counted)
         paid = actually_paid if actually_paid is not None else max(owed, Decimal(0))
         tx_hash = hashlib.sha256(self.tokens(16).encode()).hexdigest()
-        settled = first.status in ("partially_paid", "finished") and first.actually_paid > 0
         if settled and paid <= 0:
             self._just_recorded = first  # nothing more sent: the processor repeats itself
             return first
@@ -109,8 +115,10 @@ class SandboxProcessor:
                              parent_payment_id=first.payment_id)  # fmt: skip
         else:
             target = first
-        recorded = replace(target, status=status, actually_paid=paid, tx_hash=tx_hash)
-        await self.ledger.save(recorded, timestamp(self.clock()))
+        now = self.clock()
+        recorded = replace(target, status=status, actually_paid=paid, tx_hash=tx_hash,
+                           paid_at=target.paid_at or (now if paid > 0 else None))  # fmt: skip
+        await self.ledger.save(recorded, timestamp(now))
         self._just_recorded = recorded
         return recorded
 

@@ -21,7 +21,7 @@ ORDER_COLUMNS = (
     "fee_percent, processor, payment_id, pay_address, pay_extra_id, pay_amount, pay_currency, "
     "received_amount, deposits, deposit_tx_hash, payout_tx_hash, processor_seen_at, change_id, "
     "refund_tx_hash, refund_amount, overdue_event_id, refund_extra_id, customer_key_hash, "
-    "problem, offer"
+    "problem, offer, deposit_states, min_amount, refund_owed"
 )
 _ORDER_FIELDS = [c.strip() for c in ORDER_COLUMNS.split(",")]
 # An order, its timeline and its internal notes in one round trip: the events and notes come
@@ -56,6 +56,8 @@ _MUTABLE = (
     "refund_extra_id",
     "problem",
     "offer",
+    "deposit_states",
+    "refund_owed",
 )
 
 
@@ -85,11 +87,13 @@ class OrderStore:
         return None if row is None else _order(row)
 
     async def due_to_expire(self, now: str, limit: int) -> list[Order]:
-        """Orders waiting for a deposit, or the rest of one, whose window has ended, oldest
-        first (`settlement.expiry` decides what becomes of them)."""
+        """Orders waiting for a deposit, the rest of one or their customer's choice at the
+        locked rate, whose rate lock has ended, oldest first (`settlement.expiry` decides what
+        becomes of them)."""
         result = (
             await self.db.prepare(
-                f"{_SELECT_ORDERS} WHERE status IN ('awaiting_payment', 'partially_paid') "
+                f"{_SELECT_ORDERS} WHERE (status IN ('awaiting_payment', 'partially_paid') "
+                "OR (status = 'action_required' AND problem = 'underpaid')) "
                 "AND expires_at <= ? "
                 "ORDER BY expires_at LIMIT ?"
             )
@@ -101,21 +105,21 @@ class OrderStore:
     async def quiet(
         self,
         processor: str,
-        statuses: tuple[str, ...],
+        open_statuses: tuple[str, ...],
         quiet_since: str,
         expired_after: str,
         limit: int,
     ) -> list[Order]:
-        """Orders in `statuses` the processor has not mentioned since `quiet_since`, whose
-        window ended after `expired_after`; the longest quiet first."""
-        marks = ", ".join("?" for _ in statuses)
+        """Orders of `processor` it has not mentioned since `quiet_since`, whose window ended
+        after `expired_after`, in any status (a repeat deposit can land on a paid or closed
+        order); those in `open_statuses` first, then the longest quiet."""
+        marks = ", ".join("?" for _ in open_statuses)
         result = (
             await self.db.prepare(
-                f"{_SELECT_ORDERS} WHERE status IN ({marks}) "
-                "AND processor_seen_at < ? AND processor = ? AND expires_at > ? "
-                "ORDER BY processor_seen_at LIMIT ?"
+                f"{_SELECT_ORDERS} WHERE processor_seen_at < ? AND processor = ? "
+                f"AND expires_at > ? ORDER BY status IN ({marks}) DESC, processor_seen_at LIMIT ?"
             )
-            .bind(*statuses, quiet_since, processor, expired_after, limit)
+            .bind(quiet_since, processor, expired_after, *open_statuses, limit)
             .all()
         )
         return [_order(row) for row in result.get("results") or []]
@@ -233,11 +237,13 @@ def where(found: OrderFilter, after: Cursor | None = None) -> tuple[str, list[An
 
 
 # What `domain.queue.waiting` decides, in SQL, so the queue's first page is its oldest: a paid
-# order waits for its payout, a refunding one for its refund, each since it entered that status.
-_WAITING = "status IN ('paid', 'refunding')"
+# order waits for its payout, a refunding one for its refund, one in action_required for its
+# customer, each since it entered that status; one that owes a refund since it last changed.
+_WAITING = "(status IN ('paid', 'refunding', 'action_required') OR refund_owed = 1)"
 _WAITING_SINCE = (
     "coalesce((SELECT max(at) FROM order_events AS e WHERE e.order_id = orders.id "
-    "AND e.to_status = orders.status), created_at)"
+    "AND (orders.status IN ('completed', 'failed', 'refunded', 'cancelled') "
+    "OR (e.to_status = orders.status AND e.from_status IS NOT e.to_status))), created_at)"
 )
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from orders.domain import money
+from orders.domain.times import parse_timestamp
 from orders.ports import Database
 from orders.processors.base import Payment
 
@@ -39,10 +40,13 @@ class SandboxLedger:
         await (
             self.db.prepare(
                 "INSERT INTO sandbox_payments (payment_id, order_id, parent_payment_id, status, "
-                "currency, address, extra_id, amount, actually_paid, tx_hash, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (payment_id) DO UPDATE SET "
+                "currency, address, extra_id, amount, actually_paid, tx_hash, updated_at, "
+                "paid_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (payment_id) DO UPDATE SET "
                 "status = excluded.status, actually_paid = excluded.actually_paid, "
-                "tx_hash = excluded.tx_hash, updated_at = excluded.updated_at"
+                "tx_hash = excluded.tx_hash, updated_at = excluded.updated_at, "
+                # the money came when it was first seen, whatever the statuses after it
+                "paid_at = coalesce(sandbox_payments.paid_at, excluded.paid_at)"
             )
             .bind(
                 payment.payment_id,
@@ -56,6 +60,7 @@ class SandboxLedger:
                 money.to_text(payment.actually_paid),
                 payment.tx_hash,
                 at,
+                at if payment.actually_paid > 0 else None,
             )
             .run()
         )
@@ -74,4 +79,5 @@ def _payment(row: dict[str, Any]) -> Payment:
         tx_hash=row["tx_hash"],
         order_id=row["order_id"],
         parent_payment_id=row["parent_payment_id"],
+        paid_at=parse_timestamp(row["paid_at"]) if row.get("paid_at") else None,
     )

@@ -94,5 +94,8 @@ class Changer:
         """The order after `change`, and the statements that write it, its event and webhook."""
         now = timestamp(self.deps.clock())
         after, event = evolve(before, change, now, self.deps.tokens(12))
-        outbox = outbox_of(self.deps, after) if event else []
+        if change.notify:
+            outbox = [webhook_event(after, self.deps.new_id("evt"), now, change.notify)]
+        else:
+            outbox = outbox_of(self.deps, after) if event else []
         return after, self.store.update(before, after, event, outbox)

@@ -6,15 +6,19 @@ The key is the customer's alone: only its SHA-256 is stored, it travels in the r
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from orders.domain import problems
 from orders.domain.changes import Change
 from orders.domain.currencies import Currency
 from orders.domain.exchange import destination_problems
 from orders.domain.order import Order
 from orders.domain.problems import Choice
-from orders.errors import ChoiceUnavailable, FieldError, Forbidden, ValidationFailed
+from orders.errors import (
+    ChoiceUnavailable,
+    FieldError,
+    Forbidden,
+    ValidationFailed,
+    VersionConflict,
+)
 from orders.usecases.changing import Changer
 from orders.usecases.ordering import Ordering
 
@@ -40,9 +44,8 @@ class Choices:
         # An order made before keys existed has none: it is read-only, as with a wrong key.
         if not order.opens_with(key):
             raise Forbidden()
-        problems.check(order, choice)  # before asking the processor for anything
         now = self.deps.clock()
-        window = timedelta(minutes=self.deps.settings.rate_lock_minutes)
+        problems.check(order, choice, now)  # before asking the processor for anything
         currencies = await self.catalog.currencies()
         refund_to = _refund_to(order, choice, currencies, refund_address, refund_extra_id)
         if choice is Choice.FRESH_QUOTE:
@@ -60,9 +63,18 @@ class Choices:
         else:
 
             def decide(current: Order) -> Change:
-                return problems.decide(current, choice, now, window, refund_to)
+                return problems.decide(current, choice, now, refund_to)
 
-        changed, _ = await Changer(self.deps).change(order.id, decide, current=order)
+        try:
+            changed, _ = await Changer(self.deps).change(order.id, decide, current=order)
+        except VersionConflict:
+            # Other changes (another tab, a callback) won every write it tried: this choice was
+            # not made. The customer is answered as for any choice the order no longer takes
+            # as they saw it, never with an If-Match status they did not ask for.
+            raise ChoiceUnavailable(
+                "The order changed while your choice was being made, so it was not made; look "
+                "at the order again and choose again."
+            ) from None
         return changed
 
 

@@ -187,6 +187,7 @@ class Ordering:
             processor_seen_at=created,
             change_id=deps.tokens(12),
             customer_key_hash=customer_key_hash(customer_key),
+            min_amount=money.to_text(quote.min_amount),
             events=(event,),
         )
         # The customer's key is in this answer only: it is what lets them make the choices of
@@ -199,8 +200,8 @@ class Ordering:
         return Created(order.id, _with_customer_key(stored, customer_key))
 
     async def forget_old_keys(self) -> int:
-        """The cron's clean-up: Idempotency-Keys past their 24 hours go, and with them the only
-        other copy of each order's first answer (the customer's key); a bounded batch."""
+        """The cron's clean-up: Idempotency-Keys past their 24 hours go, and with them the
+        stored answers a replay gives; a bounded batch."""
         return await self.keys.forget(
             timestamp(self.deps.clock() - IDEMPOTENCY_WINDOW), FORGET_BATCH
         )

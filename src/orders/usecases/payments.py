@@ -6,6 +6,7 @@ same way whether a callback, the sandbox or the cron job noticed it, and only on
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import replace
 from datetime import timedelta
@@ -16,11 +17,11 @@ from orders.domain.changes import Change
 from orders.domain.lifecycle import OPEN_FOR_PAYMENT, Source
 from orders.domain.order import Order
 from orders.domain.settlement import STATUS_MAP, expiry, settle
-from orders.domain.times import timestamp
+from orders.domain.times import parse_timestamp, timestamp
 from orders.errors import FieldError, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from orders.ports import Deps, Statement
 from orders.processors import nowpayments_ipn
-from orders.processors.base import Payment, Processor, ProcessorError
+from orders.processors.base import Deposits, Payment, Processor, ProcessorError
 from orders.processors.sandbox import SandboxProcessor
 from orders.storage.orders import OrderStore
 from orders.storage.receipts import ReceiptStore
@@ -111,9 +112,13 @@ class Payments:
         def writes(judged: Order) -> list[Statement]:
             return [self.store.touch_seen(judged.id, now), *(also(judged) if also else [])]
 
+        lock = self._lock()
         return await Changer(self.deps).change(
-            order.id, lambda o: settle(o, payment, now), current=order, also=writes
+            order.id, lambda o: settle(o, [payment], now, lock), current=order, also=writes
         )
+
+    def _lock(self) -> timedelta:
+        return timedelta(minutes=self.deps.settings.rate_lock_minutes)
 
     async def sandbox_pay(
         self, order_id: str, status: str, amount_text: str | None, callback: bool = True,
@@ -168,8 +173,10 @@ class Payments:
         return len(await Changer(self.deps).change_all(due, lambda order: expiry(order, now)))
 
     async def reconcile(self) -> int:
-        """Asks the processor about open orders it has been quiet about: a missed callback is
-        never a lost payment. Two D1 round trips per run; returns how many orders it asked about."""
+        """Asks the processor about every deposit to the orders it has been quiet about, open
+        ones first: their own payment and each repeat deposit, so a missed callback is never a
+        lost payment, whatever the order's status. Two D1 round trips per run; returns how many
+        orders it asked about."""
         now = self.deps.clock()
         quiet = await self.store.quiet(
             self.processor.name,
@@ -178,24 +185,27 @@ class Payments:
             expired_after=timestamp(now - LATE_PAYMENT_HORIZON),
             limit=RECONCILE_BATCH,
         )
-        reports: dict[str, Payment | None] = {}
-        for order in quiet:
-            try:
-                reports[order.id] = await self.processor.get_payment(order.payment_id)
-            except ProcessorError as exc:
-                log.warning("reconcile: processor unavailable (%s); next run retries", exc.message)
-                break
+        try:
+            reports = await self.processor.deposits([_asked(order) for order in quiet])
+        except ProcessorError as exc:
+            log.warning("reconcile: processor unavailable (%s); next run retries", exc.message)
+            return 0
         asked = [order for order in quiet if order.id in reports]
         seen = timestamp(now)
+        lock = self._lock()
 
         def decide(order: Order) -> Change | None:
-            payment = reports[order.id]
-            return settle(order, payment, seen) if payment is not None else None
+            return settle(order, reports[order.id], seen, lock)
 
         await Changer(self.deps).change_all(
             asked, decide, also=lambda order: [self.store.touch_seen(order.id, seen)]
         )
         return len(asked)
+
+
+def _asked(order: Order) -> Deposits:
+    known = tuple(p for p in json.loads(order.deposits or "{}") if p != order.payment_id)
+    return Deposits(order.id, order.payment_id, known, parse_timestamp(order.created_at))
 
 
 def _ipn_payload(payment: Payment) -> dict[str, Any]:
