@@ -83,3 +83,25 @@ async def test_a_callback_answer_fits_its_model(harness: Harness) -> None:
     reply = await harness.call("POST", "/api/ipn/sandbox", {"payment_id": 1})
     assert reply.status == 401
     out.Error.model_validate(reply.json)
+
+
+async def test_every_operation_lists_what_any_request_may_be_answered(harness: Harness) -> None:
+    document: dict[str, Any] = (await harness.call("GET", "/openapi.json")).json
+    for route in ROUTES:
+        responses = document["paths"][route.pattern][route.method.lower()]["responses"]
+        # A body over 16 KiB (any method), a query parameter given twice (any route), a Worker
+        # whose settings do not parse, a bug.
+        assert {"413", "422", "503", "500"} <= set(responses), route.name
+        for status, answer in responses.items():
+            headers = answer["headers"]
+            assert headers["X-Request-Id"]["required"], (route.name, status)
+            assert headers["X-Content-Type-Options"]["required"], (route.name, status)
+    paths = document["paths"]
+    choose = paths["/api/order/{id}/choice"]["post"]["responses"]
+    assert "choice_unavailable" in choose["409"]["description"] and "412" not in choose
+    # Only the operator's If-Match and the processor's side (the order changing under it five
+    # times running) are answered 412.
+    assert "412" in paths["/api/order/{id}"]["put"]["responses"]
+    assert "412" in paths["/api/ipn/{processor}"]["post"]["responses"]
+    assert "412" in paths["/api/sandbox/pay/{id}"]["post"]["responses"]
+    assert "502" in paths["/api/currencies"]["get"]["responses"]

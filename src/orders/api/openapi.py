@@ -18,11 +18,19 @@ from orders.api.operations import OPERATIONS, PATH_PARAMS, Answer, Model, Operat
 from orders.api.routes import ROUTES, Route
 from orders.config import Settings
 from orders.domain import money
-from orders.errors import ApiError, RateLimited, ServiceUnavailable, Unauthorized
+from orders.errors import (
+    ApiError,
+    PayloadTooLarge,
+    RateLimited,
+    ServiceUnavailable,
+    Unauthorized,
+    ValidationFailed,
+)
 
 _REF = "#/components/schemas/{model}"
 HEADERS: dict[str, str] = {
     "X-Request-Id": "Names this request in our logs; quote it to support.",
+    "X-Content-Type-Options": "`nosniff`: a browser takes the answer as its Content-Type says.",
     "ETag": "The order's version, for If-None-Match and If-Match.",
     "Location": "Where the new order can be read.",
     "Retry-After": "Seconds to wait before trying again.",
@@ -37,8 +45,17 @@ _ERROR_HEADERS: dict[type[ApiError], dict[str, bool]] = {
     ServiceUnavailable: {"Retry-After": False},
     Unauthorized: {"WWW-Authenticate": False},
 }
-# Any request may meet these: a Worker without its settings answers 503 to everything.
-_ALWAYS: tuple[type[ApiError], ...] = (ApiError, ServiceUnavailable)
+# Any request may meet these: a body over 16 KiB is refused whatever the method (413), a query
+# parameter given twice whatever the route (422), and a Worker without its settings answers 503
+# to everything.
+_ALWAYS: tuple[type[ApiError], ...] = (
+    ApiError,
+    PayloadTooLarge,
+    ValidationFailed,
+    ServiceUnavailable,
+)
+# Headers on every answer, error or not.
+_EVERY_ANSWER = {"X-Request-Id": True, "X-Content-Type-Options": True}
 
 
 @functools.cache
@@ -140,7 +157,7 @@ def _param(param: Param, settings: Settings) -> dict[str, Any]:
 
 
 def _answer(answer: Answer, ref: Mapping[Model, dict[str, Any]]) -> dict[str, Any]:
-    headers = {"X-Request-Id": True, **dict.fromkeys(answer.headers, True)}
+    headers = {**_EVERY_ANSWER, **dict.fromkeys(answer.headers, True)}
     described: dict[str, Any] = {"description": answer.description, "headers": _headers(headers)}
     if answer.model is not None:
         described["content"] = {"application/json": {"schema": ref[answer.model]}}
@@ -155,7 +172,7 @@ def _answer(answer: Answer, ref: Mapping[Model, dict[str, Any]]) -> dict[str, An
 
 
 def _error(kinds: list[type[ApiError]], ref: Mapping[Model, dict[str, Any]]) -> dict[str, Any]:
-    headers = {"X-Request-Id": True}
+    headers = dict(_EVERY_ANSWER)
     for kind in kinds:
         for name, always in _ERROR_HEADERS.get(kind, {}).items():
             headers[name] = headers.get(name, False) or always

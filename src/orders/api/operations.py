@@ -132,6 +132,7 @@ OPERATIONS: dict[str, Operation] = {
     "currencies": Operation(
         "The currencies that can be sent and received, with their limits.",
         {200: Answer("The currencies on offer.", out.Currencies)},
+        (ProcessorUnavailable,),
     ),
     "quote": Operation(
         "What an amount buys, after our fee; valid for two minutes.",
@@ -179,7 +180,8 @@ OPERATIONS: dict[str, Operation] = {
     "ipn": Operation(
         "The payment processor's signed callback; the signature is checked before anything.",
         {200: Answer("Taken (or already seen, or not ours).", out.IpnAnswer)},
-        (*WITH_BODY, Unauthorized, NotFound),
+        # 412: the order kept changing under it (five writes lost in a row); it is sent again.
+        (*WITH_BODY, Unauthorized, NotFound, VersionConflict),
         out.ProcessorCallback,
         (Param("x-nowpayments-sig", "header", "HMAC-SHA512 of the sorted body.", True),),
     ),
@@ -188,7 +190,7 @@ OPERATIONS: dict[str, Operation] = {
         {200: Answer("The deposit was recorded and its callback fed through.", out.SandboxPaid),
          202: Answer("The deposit was recorded; its callback was dropped (`callback: false`).",
                      out.SandboxPaid)},
-        (*WITH_BODY, NotFound),
+        (*WITH_BODY, NotFound, VersionConflict),
         SandboxPayBody,
     ),
     "list_webhooks": Operation(
