@@ -154,6 +154,7 @@ def test_short_or_shared_operator_tokens_are_refused_naming_the_variable(
         Settings.from_env(env)
 
     assert named in str(refused.value)
+    assert refused.value.variable == named.split()[0].rstrip(":")  # what the 503 names
     assert "x" * 8 not in str(refused.value) and "short" not in str(refused.value)  # no token
 
 

@@ -294,6 +294,32 @@ async def test_a_misconfigured_worker_answers_503_naming_the_variable_not_its_va
     assert value in capsys.readouterr().out  # the operator's log has the whole reason
 
 
+@pytest.mark.parametrize(
+    ("name", "env"),
+    [
+        ("ADMIN_TOKEN", {"ADMIN_TOKEN": "dev-admin-token"}),
+        ("ADMIN_TOKENS", {"ADMIN_TOKENS": f"ana:{'s' * 40},bo:{'s' * 40}"}),
+    ],
+)
+async def test_a_short_or_shared_operator_token_is_503_and_never_shown(
+    entry: Any,
+    make_env: MakeEnv,
+    ctx: Context,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    env: dict[str, str],
+) -> None:
+    worker = entry.Default(ctx, make_env(**env))
+
+    response = await worker.fetch(incoming("GET", "/api/admin/queue"))
+
+    assert response.status == 503 and name in response.json()["error"]["message"]
+    logged = capsys.readouterr().out
+    assert name in logged
+    for token in ("dev-admin-token", "s" * 40):  # in neither the answer nor the log
+        assert token not in response.body.decode() and token not in logged
+
+
 async def test_a_misconfigured_worker_still_answers_preflights_and_makes_request_ids(
     entry: Any, make_env: MakeEnv, ctx: Context
 ) -> None:
