@@ -29,6 +29,8 @@ from orders.errors import ChoiceUnavailable, OfferExpired
 if TYPE_CHECKING:
     from orders.domain.order import Order
 
+# The webhook of a customer's new refund address (the status stays as it was).
+REFUND_ADDRESS_CHANGED = "order.refund_address_changed"
 LATE = "late_deposit"
 UNDERPAID = "underpaid"
 OFFER_VALID_FOR = timedelta(minutes=5)
@@ -185,7 +187,11 @@ def decide(
     received = order.received_amount
     currency = order.pay_currency
     if choice is C.REFUND_ADDRESS:
-        return Change(None, Source.API, fields=refund_fields)
+        # No status moves, but a receiver acting on an earlier payload would refund to the old
+        # address: the change is on the timeline and announced (docs/api.md, webhooks).
+        where = _where(refund_to) if refund_to else "none"
+        return Change(None, Source.API, f"the customer set the refund address to {where}",
+                      refund_fields, notify=REFUND_ADDRESS_CHANGED)  # fmt: skip
     if choice is C.REFUND:
         return Change(Status.REFUNDING, Source.API,
                       f"the customer asked for a refund of {received} {currency}",
@@ -231,6 +237,11 @@ def check(order: Order, choice: Choice, now: datetime) -> None:
 
 # The choices made at the locked rate: they hold only while the lock does.
 LOCKED = (C.SEND_REST, C.PARTIAL_PAYOUT)
+
+
+def _where(refund_to: tuple[str, str | None]) -> str:
+    address, extra_id = refund_to
+    return f"{address} (memo/tag {extra_id})" if extra_id else address
 
 
 def _decimals(code: str) -> int:

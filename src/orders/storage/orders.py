@@ -306,12 +306,14 @@ class OperatorQueries:
         return [list(r.get("results") or []) for r in results]
 
     async def overdue(self, paid_before: str, limit: int) -> list[Order]:
-        """Paid orders, not yet reported overdue, that became paid before `paid_before`."""
+        """Paid orders, not yet reported overdue, that became paid before `paid_before` (an
+        event that kept the status, such as a new refund address, is not becoming paid)."""
         result = (
             await self.db.prepare(
                 f"{_SELECT_ORDERS} WHERE status = 'paid' AND overdue_event_id IS NULL AND "
                 "(SELECT max(at) FROM order_events AS e WHERE e.order_id = orders.id "
-                "AND e.to_status = 'paid') <= ? ORDER BY updated_at LIMIT ?"
+                "AND e.to_status = 'paid' AND e.from_status IS NOT e.to_status) <= ? "
+                "ORDER BY updated_at LIMIT ?"
             )
             .bind(paid_before, limit)
             .all()

@@ -54,7 +54,7 @@ class Choices:
                 raise ChoiceUnavailable("This pair is no longer offered; choose a refund.")
             quote = await self.catalog.quote(source, target, order.received, "choice")
 
-            def decide(current: Order) -> Change:
+            def decide(current: Order) -> Change | None:
                 if current.received != quote.amount:
                     raise ChoiceUnavailable(
                         "More arrived while we were quoting; ask for a fresh quote again."
@@ -62,7 +62,10 @@ class Choices:
                 return problems.offer(current, quote.to_amount, quote.rate, now)
         else:
 
-            def decide(current: Order) -> Change:
+            def decide(current: Order) -> Change | None:
+                unchanged = (current.refund_address, current.refund_extra_id) == refund_to
+                if choice is Choice.REFUND_ADDRESS and unchanged:
+                    return None  # already where a refund goes: nothing to write or announce
                 return problems.decide(current, choice, now, refund_to)
 
         try:
