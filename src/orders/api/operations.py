@@ -170,8 +170,9 @@ OPERATIONS: dict[str, Operation] = {
         operator=True,
     ),
     "choose": Operation(
-        "The customer's choice for a problem payment (late or short), or a refund address; "
-        "needs the order's `customer_key`.",
+        "The customer's choice for a problem payment (late or short), or a refund address (the "
+        "status stays; the operator is sent `order.refund_address_changed`); needs the order's "
+        "`customer_key`. A choice other changes kept overtaking is 409, never 412.",
         {200: _ORDER},
         (*WITH_BODY, Forbidden, NotFound, ChoiceUnavailable, OfferExpired, RateLimited,
          ProcessorUnavailable),
