@@ -150,7 +150,9 @@ const coin = () => upper(order.payment?.currency);
 
 function renderChoices() {
   const action = order.status === "action_required" ? order.action : null;
-  const askAddress = Boolean(order.excess) && !order.refund_address && ["paid", "completed"].includes(order.status);
+  // Only while the API takes one: an excess not yet refunded (its refund recorded, the form would be refused).
+  const askAddress = Boolean(order.excess) && !order.refund_address && !order.refund?.tx_hash
+    && ["paid", "completed"].includes(order.status);
   if (!action && !askAddress) refundMode = null;
   else if (askAddress && !refundMode && !readOnly) openRefund("refund_address");
   const offer = action?.offer;

@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,10 +18,14 @@ from tests.fakes.nowpayments import FakeNowPayments
 from tests.support.inprocess import order_body
 from tests.support.localhost import Client, LocalHost, local_host
 
+# The local host's clock is moved forward by the tests; the fake processor's moves with it, as a
+# real processor's runs with ours (its payment times decide lateness).
+SKEW = [0.0]
+
 
 @pytest.fixture(scope="module")
 def nowpayments() -> Iterator[FakeNowPayments]:
-    with FakeNowPayments() as fake:
+    with FakeNowPayments(clock=lambda: datetime.now(UTC) + timedelta(seconds=SKEW[0])) as fake:
         yield fake
 
 
@@ -31,8 +36,17 @@ def host(nowpayments: FakeNowPayments) -> Iterator[LocalHost]:
         NOWPAYMENTS_API_BASE=nowpayments.url,
         NOWPAYMENTS_API_KEY=nowpayments.api_key,
         NOWPAYMENTS_IPN_SECRET=nowpayments.ipn_secret,
+        NOWPAYMENTS_EMAIL=nowpayments.email,
+        NOWPAYMENTS_PASSWORD=nowpayments.password,
         RATE_LIMIT_ORDERS_PER_MINUTE="1000",
     ) as h:
+        move_host = h.advance
+
+        def advance(seconds: float) -> None:
+            move_host(seconds)
+            SKEW[0] += seconds
+
+        h.advance = advance  # type: ignore[method-assign]
         yield h
 
 
@@ -225,6 +239,28 @@ def test_a_dropped_callback_is_caught_by_reconciliation(
     reconciled = order(api, created["id"])
     assert reconciled["status"] == "paid"
     assert Decimal(reconciled["payment"]["received"]) == Decimal("0.01")
+
+
+def test_a_repeat_deposit_nobody_told_us_of_is_found_in_the_payment_list(
+    api: Client, nowpayments: FakeNowPayments, host: LocalHost
+) -> None:
+    reply = api.request("POST", "/api/order", order_body())
+    assert reply.status == 201
+    created, key = reply.json, reply.json["customer_key"]
+    payment_id = created["payment"]["id"]
+    assert nowpayments.send_ipn(payment_id, "partially_paid", "0.004")[0] == 200
+    chosen = api.request("POST", f"/api/order/{created['id']}/choice",
+                         {"key": key, "choice": "send_rest"})  # fmt: skip
+    assert chosen.status == 200 and chosen.json["payment"]["to_send"] == "0.006"
+    nowpayments.child_payment(payment_id, "0.006")  # its callback never arrives
+
+    host.advance(11 * 60)
+    host.run_cron()
+
+    found = order(api, created["id"])
+    assert found["status"] == "paid" and found["payment"]["received"] == "0.01"
+    listed = [r for r in nowpayments.requests if (r.method, r.path) == ("GET", "/v1/payment/")]
+    assert listed and all(r.headers["authorization"].startswith("Bearer ") for r in listed)
 
 
 def test_the_sandbox_payment_endpoint_does_not_exist_with_a_real_processor(api: Client) -> None:

@@ -85,7 +85,14 @@ class UpdateOrderBody(BaseModel):
     payout_tx_hash: StrictStr | None = None
     refund_tx_hash: StrictStr | None = Field(None, description="Required with `refunded`.")
     refund_amount: AmountText | None = Field(
-        None, description="What was refunded, in the deposit's currency (with `refunded`)."
+        None,
+        description="What this refund returned, in the deposit's currency (with "
+        "`refund_tx_hash`); at most what the order can still refund, all of it when left out.",
+    )
+    payout_amount: AmountText | None = Field(
+        None,
+        description="What the payout sent, in the payout currency (with `completed`), when not "
+        "the order's amount; a short order's payout is its pro-rata share when left out.",
     )
     note: StrictStr | None = Field(None, description="Shown to the customer in the timeline.")
     internal_note: StrictStr | None = Field(None, description="Seen by operators only.")

@@ -138,17 +138,20 @@ def check_operator_change(
     ):  # fmt: skip
         errors.append(FieldError("internal_note", f"must be plain text of 1 to "
                                  f"{MAX_INTERNAL_NOTE} characters"))  # fmt: skip
-    if target is None and not internal_note:
-        errors.append(FieldError("status", "is required (or an internal_note on its own)"))
+    if target is None and not internal_note and not refund_tx_hash:
+        errors.append(FieldError("status", "is required (or an internal_note, or a refund "
+                                 "recorded after the fact, on its own)"))  # fmt: skip
     if target is None and note:
         errors.append(FieldError("note", "goes with a status change; use internal_note"))
     if target is Status.COMPLETED and not payout_tx_hash:
         errors.append(FieldError("payout_tx_hash", "is required to mark an order completed"))
     if target is Status.REFUNDED and not refund_tx_hash:
         errors.append(FieldError("refund_tx_hash", "is required to mark an order refunded"))
-    if target not in (Status.REFUNDED, Status.COMPLETED) and (refund_tx_hash or refund_amount):
-        errors.append(FieldError("refund_tx_hash", "goes only with status refunded, or with "
-                                 "completed for an over-payment's excess"))  # fmt: skip
+    if target not in (None, Status.REFUNDED, Status.COMPLETED) and refund_tx_hash:
+        errors.append(FieldError("refund_tx_hash", "goes only with status refunded, with "
+                                 "completed for an over-payment's excess, or alone"))  # fmt: skip
+    if refund_amount is not None and not refund_tx_hash:
+        errors.append(FieldError("refund_amount", "goes with the refund's refund_tx_hash"))
     if refund_amount is not None:
         try:
             money.parse_amount(refund_amount)

@@ -24,8 +24,9 @@ WAITING: tuple[Status, ...] = (Status.PAID, Status.REFUNDING, Status.ACTION_REQU
 @dataclass(frozen=True)
 class Waiting:
     order: Order
-    # "payout", "payout_and_refund" (an over-payment), "refund", "customer_choice" (waits on the
-    # customer) or "refund_excess" (a completed order's excess, or money that outlived its order)
+    # "payout", "payout_and_refund" (an over-payment), "refund" (chosen, or money that reached a
+    # failed, cancelled or refunded order), "refund_excess" (a completed order's excess) or
+    # "customer_choice" (it waits on the customer)
     reason: str
     since: str
 
@@ -62,7 +63,8 @@ def waiting(order: Order) -> Waiting | None:
     if order.status is Status.ACTION_REQUIRED:
         return Waiting(order, "customer_choice", entered(order))
     if problems.refund_owed(order) > 0:
-        return Waiting(order, "refund_excess", entered(order))
+        reason = "refund_excess" if order.status is Status.COMPLETED else "refund"
+        return Waiting(order, reason, entered(order))
     return None
 
 

@@ -23,6 +23,8 @@ _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _RIPPLE58 = "rpshnaf39wBUDNEGHJKLM4PQRST7VWXYZ2bcdeCg65jkm8oFqi1tuvAxyz"
 _BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _HEX = "0123456789abcdef"
+# Statuses a deposit reports when no money came with it (the default amount is then 0).
+_NO_MONEY = ("waiting", "failed", "expired")
 # Dollar prices behind the fixed local rate table: rate(a → b) = price[a] / price[b].
 USD_PRICES: dict[str, Decimal] = {
     "btc": Decimal("95000"),
@@ -105,7 +107,10 @@ class SandboxProcessor:
         # `confirming` to `finished` is still the same money).
         counted = payments if settled else payments[1:]
         owed = first.amount - money.total(p.actually_paid for p in counted)
-        paid = actually_paid if actually_paid is not None else max(owed, Decimal(0))
+        if actually_paid is not None:
+            paid = actually_paid
+        else:  # what is owed, unless the deposit failed or never came
+            paid = max(owed, Decimal(0)) if status not in _NO_MONEY else Decimal(0)
         tx_hash = hashlib.sha256(self.tokens(16).encode()).hexdigest()
         if settled and paid <= 0:
             self._just_recorded = first  # nothing more sent: the processor repeats itself

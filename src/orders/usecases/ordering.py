@@ -17,6 +17,7 @@ from orders.domain.exchange import NewOrder, check_order, customer_key_problem
 from orders.domain.lifecycle import Source, Status
 from orders.domain.order import Event, Order, customer_key_hash
 from orders.domain.pricing import Quote
+from orders.domain.records import operator_change
 from orders.domain.times import timestamp
 from orders.errors import (
     FieldError,
@@ -220,6 +221,7 @@ class Ordering:
         payout_tx_hash: str | None = None,
         refund_tx_hash: str | None = None,
         refund_amount: str | None = None,
+        payout_amount: str | None = None,
         note: str | None = None,
         internal_note: str | None = None,
         actor: str | None = None,
@@ -231,14 +233,24 @@ class Ordering:
         fields = check_operator_change(
             target, payout_tx_hash, refund_tx_hash, refund_amount, note, internal_note
         )
+        if payout_amount is not None:
+            try:
+                money.parse_amount(payout_amount)
+            except money.NotAnAmount as exc:
+                raise ValidationFailed([FieldError("payout_amount", str(exc))]) from None
         order = await self.read(order_id)
         if expected is not None and not expected(order):
             raise VersionConflict()
-        change = Change(target, Source.OPERATOR, note, fields, actor, internal_note)
-        # Changer refuses a move off the lifecycle's edges, judged on the order as it is.
+
+        def decide(current: Order) -> Change:
+            return operator_change(current, target, fields, payout_amount=payout_amount,
+                                   note=note, internal_note=internal_note, actor=actor)  # fmt: skip
+
+        # Changer refuses a move off the lifecycle's edges, judged on the order as it is; the
+        # amounts are checked against what it then holds.
         changed, _ = await Changer(self.deps).change(
             order_id,
-            lambda current: change,
+            decide,
             expected_version=order.version if expected is not None else None,
             current=order,
         )

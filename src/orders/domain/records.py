@@ -1,0 +1,101 @@
+"""What the operator records about money that left: a payout, a refund, checked against what the
+order holds, on the order as it is when written. Pure: the checked request comes in as values.
+
+A payout of a short order is its pro-rata share unless the operator states another amount; a
+refund never exceeds what arrived and is not already paid out or refunded; a refund recorded
+after the fact (an excess completed without it, money that reached a closed order) keeps the
+earlier refund in the timeline's note (docs/api.md, "Changing an order").
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from orders.domain import money, problems
+from orders.domain.changes import Change, refuse_transition
+from orders.domain.lifecycle import Source, Status, can_move
+from orders.domain.order import Order
+from orders.errors import FieldError, InvalidTransition, ValidationFailed
+
+REFUND_RECORDED = "order.refund_recorded"
+
+
+def operator_change(
+    order: Order,
+    target: Status | None,
+    fields: dict[str, str],
+    *,
+    payout_amount: str | None = None,
+    note: str | None = None,
+    internal_note: str | None = None,
+    actor: str | None = None,
+) -> Change:
+    """The change an operator's checked request (`fields` from `check_operator_change`) makes
+    to `order`, or every reason the amounts cannot be recorded on it."""
+    if target is not None and not can_move(order.status, target):
+        raise refuse_transition(order, target)  # the move first: amounts are for a move made
+    fields = dict(fields)
+    notes: list[str] = [note] if note else []
+    if payout_amount is not None and target is not Status.COMPLETED:
+        _refuse("payout_amount", "goes only with status completed")
+    if target is Status.COMPLETED:
+        notes.extend(_payout(order, payout_amount, fields))
+    if target is Status.REFUNDED and order.received <= 0:
+        raise InvalidTransition("Nothing arrived on this order, so there is nothing to refund.")
+    paying_out = target is Status.COMPLETED or order.status is Status.COMPLETED
+    if "refund_tx_hash" in fields:
+        notes.extend(_refund(order, target, paying_out, fields))
+    kind = REFUND_RECORDED if target is None and "refund_tx_hash" in fields else None
+    return Change(target, Source.OPERATOR, "; ".join(notes) or None, fields, actor,
+                  internal_note, notify=kind)  # fmt: skip
+
+
+def _payout(order: Order, stated: str | None, fields: dict[str, str]) -> list[str]:
+    """A short order's payout is its pro-rata share unless the operator states one; no payout
+    is more than was quoted."""
+    quoted = Decimal(order.to_amount)
+    short = order.received < Decimal(order.pay_amount)
+    payout = Decimal(stated) if stated is not None else None
+    if payout is not None and (payout <= 0 or payout > quoted):
+        _refuse("payout_amount", f"must be more than 0 and at most the quoted {order.to_amount} "
+                f"{order.to_currency}")  # fmt: skip
+    if not short and payout in (None, quoted):
+        return []
+    if payout is None:
+        payout = problems.partial_payout(order)
+    text = money.to_text(payout)
+    fields["to_amount"] = text
+    if short:
+        fields |= {"from_amount": order.received_amount, "pay_amount": order.received_amount}
+    return [
+        f"payout {text} {order.to_currency} for the {order.received_amount} "
+        f"{order.pay_currency} received (quoted {order.to_amount} for {order.pay_amount})"
+    ]
+
+
+def _refund(
+    order: Order, target: Status | None, paying_out: bool, fields: dict[str, str]
+) -> list[str]:
+    """A refund recorded now: never more than the order can still refund; without an amount,
+    all of it. A second refund adds to the first, which its note keeps."""
+    if target is None and problems.refund_owed(order) <= 0:
+        raise InvalidTransition(
+            "This order holds nothing more to refund; record a refund with status refunded, or "
+            "with completed for an over-payment's excess."
+        )
+    most = problems.refundable(order, paying_out)
+    amount = Decimal(fields["refund_amount"]) if "refund_amount" in fields else most
+    if amount <= 0 or amount > most:
+        _refuse("refund_amount", f"must be more than 0 and at most the {money.to_text(most)} "
+                f"{order.pay_currency} this order can still refund")  # fmt: skip
+    earlier = Decimal(order.refund_amount or 0) if order.refund_tx_hash else Decimal(0)
+    fields["refund_amount"] = money.to_text(earlier + amount)
+    recorded = f"refund of {money.to_text(amount)} {order.pay_currency} recorded"
+    if earlier:
+        recorded += (f" (after the earlier {order.refund_amount} {order.pay_currency}, "
+                     f"transaction {order.refund_tx_hash})")  # fmt: skip
+    return [recorded]
+
+
+def _refuse(field: str, problem: str) -> None:
+    raise ValidationFailed([FieldError(field, problem)])
