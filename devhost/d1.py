@@ -12,7 +12,7 @@ import asyncio
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -138,6 +138,8 @@ class LocalD1:
         self.connection = connection
         self.available = True  # tests switch this off to watch /health degrade
         self.latency = latency  # seconds per round trip: the bench plays a distant D1 with it
+        # Told of each statement once it is committed (the crash test's hook: devhost.crash).
+        self.committed: Callable[[Statement], None] | None = None
 
     def prepare(self, sql: str) -> Statement:
         return Statement(self, sql)
@@ -152,7 +154,11 @@ class LocalD1:
         started = time.perf_counter()
         try:
             if not atomic:
-                return [self.execute(s) for s in statements]
+                results = []
+                for statement in statements:
+                    results.append(self.execute(statement))
+                    self._committed([statement])
+                return results
             self._check()
             self.connection.execute("BEGIN IMMEDIATE")
             try:
@@ -161,6 +167,7 @@ class LocalD1:
                 self.connection.execute("ROLLBACK")
                 raise
             self.connection.execute("COMMIT")
+            self._committed(statements)
             return results
         finally:
             if (trips := _trips.get()) is not None:
@@ -181,6 +188,11 @@ class LocalD1:
                 "duration": (time.perf_counter() - started) * 1000,
             },
         }
+
+    def _committed(self, statements: list[Statement]) -> None:
+        if self.committed is not None:
+            for statement in statements:
+                self.committed(statement)
 
     def _check(self) -> None:
         if not self.available:

@@ -16,7 +16,7 @@ from orders.api.app import App
 from orders.config import Settings
 from orders.ports import Deps
 
-from . import d1, inbound, pages
+from . import crash, d1, inbound, pages
 from .clock import ShiftableClock
 from .kv import LocalKV
 from .limits import WindowLimiter
@@ -33,6 +33,8 @@ def build(host: HostSettings, clock: ShiftableClock) -> tuple[App, d1.LocalD1, H
     host.data_dir.mkdir(parents=True, exist_ok=True)
     connection = d1.connect(host.data_dir / "d1.sqlite")
     db = d1.LocalD1(connection)
+    if host.test_hooks and (deposits := host.env.get("DEVHOST_KILL_AFTER_DEPOSITS")):
+        db.committed = crash.kill_after_deposits(int(deposits))
     settings = Settings.from_env(host.env)
     sender = HttpSender()
     deps = Deps(

@@ -197,5 +197,8 @@ def expiry(order: Order, now: str) -> Change | None:
             "for what arrived, or a refund", relocked,
         )  # fmt: skip
     if order.status is Status.ACTION_REQUIRED and order.problem == problems.UNDERPAID:
-        return Change(None, Source.SCHEDULER, fields=relocked, notify="order.action_required")
+        return Change(None, Source.SCHEDULER,
+                      "the rate lock ended before a choice: the customer chooses a fresh quote "
+                      "for what arrived, or a refund", relocked,
+                      notify="order.action_required")  # fmt: skip
     return None
