@@ -66,9 +66,9 @@ CREATE TABLE IF NOT EXISTS orders (
     deposit_states   TEXT NOT NULL DEFAULT '{}',
     -- The pair's minimum deposit when the order was placed: no partial payout is offered for less.
     min_amount       TEXT,
-    -- 1 while the order holds money that is neither paid out nor refunded and no longer waits
-    -- for anything else (an excess left after completion, a deposit to a closed order): it waits
-    -- in the operator's queue to be refunded. Written with every change (domain.problems).
+    -- 1 while the order holds money that no longer waits for anything else (an excess completed
+    -- without its refund, a deposit to a closed order): it waits in the operator's queue until a
+    -- refund is recorded, whatever its amount (a refund net of the network's fee settles it).
     refund_owed      INTEGER NOT NULL DEFAULT 0 CHECK (refund_owed IN (0, 1)),
     CHECK (status <> 'completed' OR payout_tx_hash IS NOT NULL)
 );

@@ -162,7 +162,9 @@ OPERATIONS: dict[str, Operation] = {
         params=(Param("If-None-Match", "header", "The ETag of the order as last read."),),
     ),
     "update_order": Operation(
-        "Move an order along its lifecycle (the operator, e.g. `completed` with the payout hash).",
+        "Move an order along its lifecycle (the operator, e.g. `completed` with the payout hash), "
+        "or record a refund on its own; payouts and refunds are checked against what the order "
+        "holds (422 naming the field; 409 when there is nothing to refund).",
         {200: _ORDER},
         (*WITH_BODY, Unauthorized, NotFound, InvalidTransition, VersionConflict),
         UpdateOrderBody,

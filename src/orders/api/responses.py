@@ -286,7 +286,7 @@ class OperatorOrderDetail(Shape):
 
 
 class QueueItem(Shape):
-    reason: Literal["payout", "payout_and_refund", "refund"]
+    reason: Literal["payout", "payout_and_refund", "refund", "refund_excess", "customer_choice"]
     waiting_since: Timestamp
     age_seconds: int = Field(ge=0)
     order: OperatorOrder

@@ -63,7 +63,7 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 # Where the exchange is over: no payment settles it any more. Money that still arrives is kept on
-# the order and waits in the operator's queue to be refunded (domain.problems.refund_owed).
+# the order and waits in the operator's queue to be refunded (`Order.refund_owed`).
 FINAL: frozenset[Status] = frozenset({S.COMPLETED, S.FAILED, S.REFUNDED, S.CANCELLED})
 # Where a deposit may still arrive and settle.
 OPEN_FOR_PAYMENT: tuple[Status, ...] = (

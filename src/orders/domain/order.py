@@ -84,6 +84,9 @@ class Order:
     # The processor's status of each deposit as last judged, JSON {"<payment_id>": "<status>"}.
     deposit_states: str = "{}"
     min_amount: str | None = None  # the pair's minimum deposit when the order was placed
+    # Money it holds beyond its payout, arrived or left after it ended, waits for a refund
+    # (domain.problems.refund_owed); cleared when a refund is recorded.
+    refund_owed: bool = False
     events: tuple[Event, ...] = field(default=(), compare=False)
     notes: tuple[Note, ...] = field(default=(), compare=False)
 
@@ -95,6 +98,7 @@ class Order:
         values: dict[str, Any] = {name: row.get(name) for name in names}
         values["status"] = Status(row["status"])
         values["late"] = bool(row["late"])
+        values["refund_owed"] = bool(row.get("refund_owed"))
         values["version"] = int(row["version"])
         return cls(**values, events=events, notes=notes)
 
@@ -104,8 +108,7 @@ class Order:
         data.pop("notes")
         data["status"] = self.status.value
         data["late"] = int(self.late)
-        # Stored so the operator's queue can find it in SQL, which has no exact decimals.
-        data["refund_owed"] = int(problems.refund_owed(self) > 0)
+        data["refund_owed"] = int(self.refund_owed)
         return data
 
     def opens_with(self, key: str) -> bool:

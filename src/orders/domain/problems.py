@@ -8,7 +8,7 @@ as if it were whole: the customer sends the rest, takes a payout for what arrive
 rate, or a refund; those choices hold for one rate lock from the short deposit, after which it is
 re-priced like a late deposit (settlement.expiry), so waiting is never a free option on the rate.
 An over-payment goes ahead; its excess is refunded, and an excess or deposit that outlives its
-order waits in the operator's queue until its refund is recorded (`refund_owed`).
+order waits in the operator's queue until its refund is recorded (`Order.refund_owed`).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def available(order: Order) -> tuple[Choice, ...]:
     problem: tuple[Choice, ...] = ()
     if order.status is Status.ACTION_REQUIRED:
         problem = tuple(c for c in CHOICES.get(order.problem or "", ()) if _offered(order, c))
-    if order.status is Status.REFUNDING or (order.status in FINAL and refund_owed(order) <= 0):
+    if order.status is Status.REFUNDING or (order.status in FINAL and not order.refund_owed):
         return problem
     return (*problem, C.REFUND_ADDRESS)
 
@@ -84,22 +84,6 @@ def minimum(order: Order) -> Decimal:
     if order.min_amount:
         return Decimal(order.min_amount)
     return next((c.min_amount for c in CURRENCIES if c.code == order.pay_currency), Decimal(0))
-
-
-def refund_owed(order: Order) -> Decimal:
-    """What an order that expects nothing more holds beyond its payout and its refunds: an
-    excess completed without its refund, or money that reached a failed, cancelled or refunded
-    order. It waits in the operator's queue (domain.queue) until its refund is recorded."""
-    if order.status is Status.COMPLETED:
-        kept = Decimal(order.pay_amount)
-    elif order.status in (Status.FAILED, Status.CANCELLED, Status.REFUNDED):
-        kept = Decimal(0)
-        if order.status is Status.REFUNDED and not order.refund_amount:
-            return Decimal(0)  # refunded in full, at an amount nobody stated
-    else:
-        return Decimal(0)
-    refunded = Decimal(order.refund_amount or 0) if order.refund_tx_hash else Decimal(0)
-    return max(order.received - kept - refunded, Decimal(0))
 
 
 def refundable(order: Order, paying_out: bool) -> Decimal:

@@ -17,7 +17,7 @@ from orders.domain.order import Order
 from orders.domain.times import parse_timestamp
 
 # The statuses that wait on the operator by themselves (the storage query narrows by these, and
-# by `refund_owed` for the rest).
+# by `Order.refund_owed` for the rest).
 WAITING: tuple[Status, ...] = (Status.PAID, Status.REFUNDING, Status.ACTION_REQUIRED)
 
 
@@ -62,7 +62,7 @@ def waiting(order: Order) -> Waiting | None:
         return Waiting(order, "refund", entered(order))
     if order.status is Status.ACTION_REQUIRED:
         return Waiting(order, "customer_choice", entered(order))
-    if problems.refund_owed(order) > 0:
+    if order.refund_owed:
         reason = "refund_excess" if order.status is Status.COMPLETED else "refund"
         return Waiting(order, reason, entered(order))
     return None

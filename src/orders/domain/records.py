@@ -23,18 +23,18 @@ REFUND_RECORDED = "order.refund_recorded"
 def operator_change(
     order: Order,
     target: Status | None,
-    fields: dict[str, str],
+    checked: dict[str, str],
     *,
     payout_amount: str | None = None,
     note: str | None = None,
     internal_note: str | None = None,
     actor: str | None = None,
 ) -> Change:
-    """The change an operator's checked request (`fields` from `check_operator_change`) makes
+    """The change an operator's checked request (`checked`: from `check_operator_change`) makes
     to `order`, or every reason the amounts cannot be recorded on it."""
     if target is not None and not can_move(order.status, target):
         raise refuse_transition(order, target)  # the move first: amounts are for a move made
-    fields = dict(fields)
+    fields: dict[str, object] = dict(checked)
     notes: list[str] = [note] if note else []
     if payout_amount is not None and target is not Status.COMPLETED:
         _refuse("payout_amount", "goes only with status completed")
@@ -45,12 +45,16 @@ def operator_change(
     paying_out = target is Status.COMPLETED or order.status is Status.COMPLETED
     if "refund_tx_hash" in fields:
         notes.extend(_refund(order, target, paying_out, fields))
+    if "refund_tx_hash" in fields or target is Status.REFUNDED:
+        fields["refund_owed"] = False  # a refund recorded settles what it was for
+    elif target is Status.COMPLETED and order.received > Decimal(order.pay_amount):
+        fields["refund_owed"] = True  # the excess, completed without its refund, waits
     kind = REFUND_RECORDED if target is None and "refund_tx_hash" in fields else None
     return Change(target, Source.OPERATOR, "; ".join(notes) or None, fields, actor,
                   internal_note, notify=kind)  # fmt: skip
 
 
-def _payout(order: Order, stated: str | None, fields: dict[str, str]) -> list[str]:
+def _payout(order: Order, stated: str | None, fields: dict[str, object]) -> list[str]:
     """A short order's payout is its pro-rata share unless the operator states one; no payout
     is more than was quoted."""
     quoted = Decimal(order.to_amount)
@@ -74,17 +78,17 @@ def _payout(order: Order, stated: str | None, fields: dict[str, str]) -> list[st
 
 
 def _refund(
-    order: Order, target: Status | None, paying_out: bool, fields: dict[str, str]
+    order: Order, target: Status | None, paying_out: bool, fields: dict[str, object]
 ) -> list[str]:
     """A refund recorded now: never more than the order can still refund; without an amount,
     all of it. A second refund adds to the first, which its note keeps."""
-    if target is None and problems.refund_owed(order) <= 0:
+    if target is None and not order.refund_owed:
         raise InvalidTransition(
             "This order holds nothing more to refund; record a refund with status refunded, or "
             "with completed for an over-payment's excess."
         )
     most = problems.refundable(order, paying_out)
-    amount = Decimal(fields["refund_amount"]) if "refund_amount" in fields else most
+    amount = Decimal(str(fields["refund_amount"])) if "refund_amount" in fields else most
     if amount <= 0 or amount > most:
         _refuse("refund_amount", f"must be more than 0 and at most the {money.to_text(most)} "
                 f"{order.pay_currency} this order can still refund")  # fmt: skip

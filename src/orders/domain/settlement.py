@@ -149,9 +149,11 @@ def _target(
 
 def _unexpected(order: Order, received: Decimal, fields: dict[str, object]) -> Change:
     """New money on an order that expects none: recorded, announced to the operator, and kept
-    in their queue until its refund is recorded (problems.refund_owed)."""
+    in their queue until its refund is recorded (`Order.refund_owed`)."""
     if order.status is Status.REFUNDED and not order.refund_amount:
         fields["refund_amount"] = order.received_amount  # what its refund was for
+    if order.status in FINAL:  # a paid or refunding order's refund goes with what it awaits
+        fields["refund_owed"] = True
     extra = money.to_text(received - order.received)
     note = (
         f"{extra} {order.pay_currency} arrived after the order was {order.status.value}: "
