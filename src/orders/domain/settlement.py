@@ -36,6 +36,7 @@ STATUS_MAP: dict[str, Status | None] = {
 }
 _SETTLED = {"partially_paid", "finished"}  # the money is final: what came is what counts
 _SEEN = {"confirming", "confirmed", "sending", *_SETTLED}
+_ENDED = {"failed", "expired", "refunded"}  # the payment's money is not the order's to settle
 # Where money arriving after the rate lock is late; in any later status it was seen in time, or
 # the order has already settled.
 _MAY_BE_LATE = (Status.AWAITING_PAYMENT, Status.EXPIRED, Status.PARTIALLY_PAID,
@@ -65,8 +66,9 @@ def settle(order: Order, reports: Sequence[Payment], now: str, lock: timedelta) 
     if not news:
         return None
     for payment in news:
-        if payment.actually_paid > 0:  # a payment without money has no state worth keeping
+        if payment.actually_paid > 0:
             deposits[payment.payment_id] = money.to_text(payment.actually_paid)
+        if payment.payment_id in deposits:  # a payment that never held money has no state
             states[payment.payment_id] = payment.status
     fields: dict[str, object] = {"deposit_states": json.dumps(states, sort_keys=True)}
     received = money.total(map(Decimal, deposits.values()))
@@ -133,9 +135,9 @@ def _target(
     news: list[Payment],
 ) -> tuple[Status | None, str | None]:
     """The status all the order's deposits point to, and the problem that goes with it."""
-    if received <= 0:
-        # No money yet: the order's own payment speaks (a repeat deposit that failed or expired
-        # says nothing about it).
+    if received <= 0 or all(states.get(pid) in _ENDED for pid in deposits):
+        # No money (or none that did not fail): the order's own payment speaks (a repeat
+        # deposit that failed or expired says nothing about it).
         own = [p for p in news if not p.parent_payment_id]
         return (STATUS_MAP.get(own[-1].status) if own else None), None
     if any(states.get(pid) not in _SETTLED for pid in deposits):
