@@ -90,8 +90,12 @@ def refundable(order: Order, paying_out: bool) -> Decimal:
     """The most a refund recorded now may be: what arrived, less what the payout is for (when
     the order is paid out or being paid out) and less what was refunded before."""
     kept = Decimal(order.pay_amount) if paying_out else Decimal(0)
-    refunded = Decimal(order.refund_amount or 0) if order.refund_tx_hash else Decimal(0)
-    return max(order.received - kept - refunded, Decimal(0))
+    return max(order.received - kept - refunded(order), Decimal(0))
+
+
+def refunded(order: Order) -> Decimal:
+    """What the refunds recorded on the order returned, together."""
+    return Decimal(order.refund_amount or 0) if order.refund_tx_hash else Decimal(0)
 
 
 def remaining(order: Order) -> Decimal:

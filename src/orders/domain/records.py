@@ -92,7 +92,7 @@ def _refund(
     if amount <= 0 or amount > most:
         _refuse("refund_amount", f"must be more than 0 and at most the {money.to_text(most)} "
                 f"{order.pay_currency} this order can still refund")  # fmt: skip
-    earlier = Decimal(order.refund_amount or 0) if order.refund_tx_hash else Decimal(0)
+    earlier = problems.refunded(order)
     fields["refund_amount"] = money.to_text(earlier + amount)
     recorded = f"refund of {money.to_text(amount)} {order.pay_currency} recorded"
     if earlier:
