@@ -201,6 +201,20 @@ def test_an_over_payment_goes_ahead_and_asks_where_to_refund_the_excess(
     assert supported.order(order["id"])["refund_address"] == REFUND_ADDRESS
 
 
+def test_an_excess_already_refunded_asks_for_no_refund_address(page, supported):
+    order = supported.create_order()
+    open_order(page, supported, order)
+    pay(page, "Over-payment")
+    expect(page.get_by_label("Refund address")).to_be_visible()
+    supported.operator_update(order["id"], status="completed", payout_tx_hash="ab" * 32,
+                              refund_tx_hash=REFUND_HASH)  # fmt: skip
+
+    page.reload()
+
+    expect(page.locator("#outcome-title")).to_have_text("Payout sent")
+    expect(page.locator("#refund-form")).to_be_hidden()  # the API would refuse an address now
+
+
 def test_without_the_key_the_choices_are_read_only(page, supported, watch, screenshots):
     order = supported.create_order()
     open_order(page, supported, order, key="")
