@@ -25,6 +25,8 @@ _BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _HEX = "0123456789abcdef"
 # Statuses a deposit reports when no money came with it (the default amount is then 0).
 _NO_MONEY = ("waiting", "failed", "expired")
+# Statuses of a deposit seen on the chain and not yet final: its next report is the same money.
+_IN_FLIGHT = ("confirming", "confirmed", "sending")
 # Dollar prices behind the fixed local rate table: rate(a → b) = price[a] / price[b].
 USD_PRICES: dict[str, Decimal] = {
     "btc": Decimal("95000"),
@@ -103,23 +105,36 @@ class SandboxProcessor:
             return None
         first = payments[0]
         settled = first.status in ("partially_paid", "finished") and first.actually_paid > 0
-        # What is still owed, besides the payment this report is about (a deposit moving from
+        last = payments[-1]
+        # The deposit this report is about: the order's payment until it settles; after that the
+        # latest repeat deposit while it is still confirming, or else a new one.
+        if not settled:
+            moving: Payment | None = first
+        elif last is not first and last.status in _IN_FLIGHT and last.actually_paid > 0:
+            moving = last
+        else:
+            moving = None
+        # What is still owed, besides the deposit this report is about (a deposit moving from
         # `confirming` to `finished` is still the same money).
-        counted = payments if settled else payments[1:]
-        owed = first.amount - money.total(p.actually_paid for p in counted)
+        owed = first.amount - money.total(p.actually_paid for p in payments if p is not moving)
         if actually_paid is not None:
             paid = actually_paid
-        else:  # what is owed, unless the deposit failed or never came
-            paid = max(owed, Decimal(0)) if status not in _NO_MONEY else Decimal(0)
-        tx_hash = hashlib.sha256(self.tokens(16).encode()).hexdigest()
-        if settled and paid <= 0:
+        elif status in _NO_MONEY:  # the deposit failed or never came
+            paid = Decimal(0)
+        else:  # what is owed, and never less than the deposit already on its way
+            paid = max(owed, moving.actually_paid if moving else Decimal(0), Decimal(0))
+        if moving is None and paid <= 0:
             self._just_recorded = first  # nothing more sent: the processor repeats itself
             return first
-        if settled:
-            target = replace(first, payment_id=self._new_payment_id(),
-                             parent_payment_id=first.payment_id)  # fmt: skip
+        if moving is None:
+            target = replace(first, payment_id=self._new_payment_id(), tx_hash=None,
+                             parent_payment_id=first.payment_id, paid_at=None)  # fmt: skip
         else:
-            target = first
+            target = moving
+        # One deposit is one transaction on the chain: it keeps its hash through its statuses,
+        # as NOWPayments reports it (a new hash would read as a second transfer).
+        tx_hash = target.tx_hash if target.actually_paid > 0 else None
+        tx_hash = tx_hash or hashlib.sha256(self.tokens(16).encode()).hexdigest()
         now = self.clock()
         recorded = replace(target, status=status, actually_paid=paid, tx_hash=tx_hash,
                            paid_at=target.paid_at or (now if paid > 0 else None))  # fmt: skip
