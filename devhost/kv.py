@@ -36,5 +36,3 @@ class LocalKV:
             (key, value, expires),
         )
 
-    async def delete(self, key: str) -> None:
-        self.connection.execute("DELETE FROM kv WHERE key = ?", (key,))

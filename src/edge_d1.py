@@ -1,11 +1,10 @@
 """D1 for the core at the edge, over the raw JavaScript binding: the `Database` and `Statement`
 shapes of `orders.ports`, with results that cross from JavaScript as one JSON string.
 
-Why not the `workers` SDK's binding wrapper: it converts every argument with `python_to_rpc` and
-walks every result with `to_py` and constructor-name checks, several JavaScript crossings per
-value. A query through it cost 0.37-0.45 ms of CPU in Pyodide against about 0.20 ms with the
-result handed over as `JSON.stringify` text and parsed by `json.loads` (docs/edge.md). D1 results
-are JSON already (they come from the D1 service as JSON), so nothing is lost on the way.
+Why not the `workers` SDK's binding wrapper: it converts every argument and walks every result,
+several JavaScript crossings per value, where one `JSON.stringify` text parsed by `json.loads`
+costs about half the CPU per query (docs/edge.md has the measurements). D1 results are JSON
+already (they come from the D1 service as JSON), so nothing is lost on the way.
 
 Only src/entry.py uses this module, and only when it runs in Pyodide: it imports `js`.
 """

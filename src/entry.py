@@ -105,10 +105,9 @@ def build_deps(env: Any) -> Deps:
         for bucket, name in LIMITERS.items()
         if (binding := getattr(env if bindings is None else bindings, name, None)) is not None
     }
-    # The packaged SDK wraps KV (workers-py runtime-sdk `rpc.py`, `_EnvWrapper`): arguments go to
-    # JS as plain values and results come back as Python values, so KV already has the core's
-    # shape (going past the wrapper saved only 0.02 ms a call). D1 goes through our own adapter
-    # instead (database_of).
+    # The SDK's env wrapper hands KV arguments to JS as plain values and results back as Python
+    # values, so KV already has the core's shape and is used through it (docs/edge.md says what
+    # going past it would save). D1 goes through our own adapter instead (database_of).
     return Deps(
         settings=Settings.from_env({name: text(name) for name in ENV_NAMES}),
         db=database_of(env),
@@ -121,10 +120,10 @@ def build_deps(env: Any) -> Deps:
 
 
 def database_of(env: Any) -> Any:
-    """The core's D1: edge_d1 over the raw JS binding, which costs about half the CPU per query
-    of the SDK's wrapper (every request makes one to four queries; docs/edge.md). The SDK's
-    `_EnvWrapper` keeps the JS env as `_env`; an env without it is not the SDK's (the CPython
-    tests hand in the local host's D1, already in the core's shape) and is used as it is."""
+    """The core's D1: edge_d1 over the raw JS binding, cheaper per query than the SDK's wrapper
+    (every request makes one to four queries; docs/edge.md has the figures). The SDK's env
+    wrapper keeps the JS env as `_env`; an env without it is not the SDK's (the CPython tests
+    hand in the local host's D1, already in the core's shape) and is used as it is."""
     js_env = getattr(env, "_env", None) if js is not None else None
     if js_env is None:
         return env.DB
@@ -140,9 +139,9 @@ def now() -> datetime:
 
 class BindingLimiter:
     """The core's `RateLimiter` over a `[[ratelimits]]` binding: the JS binding itself when `raw`
-    (its options object made in one `to_js`, its answer's one field read: 0.1 ms less per
-    limited request than the SDK's wrapper, which converts both whole), else the SDK's wrapper
-    or a host's own limiter, which take a dict."""
+    (its options object made in one `to_js`, its answer's one field read, where the SDK's
+    wrapper converts both whole: docs/edge.md), else the SDK's wrapper or a host's own limiter,
+    which take a dict."""
 
     def __init__(self, binding: Any, *, raw: bool = False) -> None:
         self.binding = binding

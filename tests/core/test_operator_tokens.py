@@ -83,10 +83,6 @@ class YieldingKV:
         await asyncio.sleep(0)
         await self.kv.put(key, value, expirationTtl=expirationTtl)  # type: ignore[attr-defined]
 
-    async def delete(self, key: str) -> None:
-        await asyncio.sleep(0)
-        await self.kv.delete(key)  # type: ignore[attr-defined]
-
 
 async def test_parallel_wrong_tokens_are_each_counted(make_harness: MakeHarness) -> None:
     harness = make_harness(ADMIN_FAILURES_ALLOWED="5")

@@ -93,7 +93,7 @@ async def test_a_failed_order_holding_money_can_be_refunded_and_one_without_cann
 
     empty = await harness.create()
     await pay(harness, empty["id"], status="failed")
-    refused = await put(harness, empty["id"], status="refunded", refund_tx_hash=HASH)
+    refused = await put(harness, empty["id"], status="refunded", refund_tx_hash="ef" * 32)
     assert refused.status == 409 and "nothing to refund" in refused.json["error"]["message"]
 
 

@@ -36,7 +36,6 @@ KIND_OF_STATUS: dict[Status, str] = {
     Status.ACTION_REQUIRED: "action_required",
     Status.REFUNDED: "refunded",
 }
-KINDS = ("payment_link", *KIND_OF_STATUS.values())
 
 # Where a transaction can be looked up, per ticker. pages/js/explorers.js holds the same table
 # for the payment page (tests/core/test_emails.py holds the two to each other).
