@@ -1,6 +1,6 @@
 """Problem payments: a deposit that came after the rate lock ended, or short of the amount. What
-the customer is shown, what they may choose, and what each choice does to the order. Pure: the
-time and any fresh quote come in as values (docs/api.md, "Problem payments").
+the customer is shown and what they may choose, read off the order (what each choice does to it:
+`domain.choices`). Pure (docs/api.md, "Problem payments").
 
 The rate is locked only for the payment window, so a late deposit never settles at it by itself:
 the customer takes a fresh quote for what arrived, or a refund. A short deposit is never sent on
@@ -14,26 +14,25 @@ order waits in the operator's queue until its refund is recorded (`Order.refund_
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from orders.domain import money
-from orders.domain.changes import Change
 from orders.domain.currencies import CURRENCIES
 from orders.domain.lifecycle import FINAL, Source, Status
-from orders.domain.times import timestamp
-from orders.errors import ChoiceUnavailable, OfferExpired
 
+# Only for annotations: `Order.public` shows what this module reads off an order, so a runtime
+# import of `order` here (or of `changes`, which imports it) would be a cycle. The changes the
+# choices make are in `domain.choices`.
 if TYPE_CHECKING:
     from orders.domain.order import Order
 
-# The webhook of a customer's new refund address (the status stays as it was).
-REFUND_ADDRESS_CHANGED = "order.refund_address_changed"
 LATE = "late_deposit"
 UNDERPAID = "underpaid"
-OFFER_VALID_FOR = timedelta(minutes=5)
+# Not a problem the order waits in, but the same question to its customer: the processor failed
+# the payment after money reached it, and that money goes back only if someone asks.
+FAILED = "payment_failed"
 
 
 class Choice(StrEnum):
@@ -60,9 +59,16 @@ def available(order: Order) -> tuple[Choice, ...]:
     problem: tuple[Choice, ...] = ()
     if order.status is Status.ACTION_REQUIRED:
         problem = tuple(c for c in CHOICES.get(order.problem or "", ()) if _offered(order, c))
+    elif failed_holding(order):
+        problem = (C.REFUND,)
     if order.status is Status.REFUNDING or (order.status in FINAL and not order.refund_owed):
         return problem
     return (*problem, C.REFUND_ADDRESS)
+
+
+def failed_holding(order: Order) -> bool:
+    """A failed order that still holds money: its customer may ask for it back (→ refunding)."""
+    return order.status is Status.FAILED and refundable(order, paying_out=False) > 0
 
 
 def _offered(order: Order, choice: Choice) -> bool:
@@ -129,7 +135,11 @@ def partial_payout(order: Order) -> Decimal:
 
 
 def action(order: Order) -> dict[str, Any] | None:
-    """What happened and what the customer may do, as the public order shows it."""
+    """What happened and what the customer may do, as the public order shows it: a late or short
+    payment's choices, or a failed payment's refund."""
+    if failed_holding(order):
+        return {"reason": FAILED, "received": order.received_amount, "choices": [C.REFUND.value],
+                "remaining": None, "partial_payout": None, "offer": None}  # fmt: skip
     if order.status is not Status.ACTION_REQUIRED or order.problem not in CHOICES:
         return None
     underpaid = order.problem == UNDERPAID
@@ -146,90 +156,6 @@ def action(order: Order) -> dict[str, Any] | None:
         ),
         "offer": json.loads(order.offer) if order.offer and not underpaid else None,
     }
-
-
-def offer(order: Order, to_amount: Decimal, rate: Decimal, now: datetime) -> Change:
-    """A fresh quote for everything that arrived late, open for OFFER_VALID_FOR."""
-    check(order, C.FRESH_QUOTE, now)
-    quoted = {
-        "amount": order.received_amount,
-        "to_amount": money.to_text(to_amount),
-        "rate": money.to_text(rate),
-        "expires_at": timestamp(now + OFFER_VALID_FOR),
-    }
-    return Change(None, Source.API, fields={"offer": json.dumps(quoted, sort_keys=True)})
-
-
-def decide(
-    order: Order,
-    choice: Choice,
-    now: datetime,
-    refund_to: tuple[str, str | None] | None = None,
-) -> Change:
-    """The change a choice makes (all but `fresh_quote`, which needs a quote: `offer`).
-    `refund_to` is the refund address and memo, already checked, when the customer gave one."""
-    check(order, choice, now)
-    refund_fields = (
-        {"refund_address": refund_to[0], "refund_extra_id": refund_to[1]} if refund_to else {}
-    )
-    received = order.received_amount
-    currency = order.pay_currency
-    if choice is C.REFUND_ADDRESS:
-        # No status moves, but a receiver acting on an earlier payload would refund to the old
-        # address: the change is on the timeline and announced (docs/api.md, webhooks).
-        where = _where(refund_to) if refund_to else "none"
-        return Change(None, Source.API, f"the customer set the refund address to {where}",
-                      refund_fields, notify=REFUND_ADDRESS_CHANGED)  # fmt: skip
-    if choice is C.REFUND:
-        return Change(Status.REFUNDING, Source.API,
-                      f"the customer asked for a refund of {received} {currency}",
-                      refund_fields)  # fmt: skip
-    if choice is C.SEND_REST:
-        # Within the lock the short deposit started, never beyond it: the rate holds that long.
-        return Change(Status.PARTIALLY_PAID, Source.API,
-                      f"the customer will send the remaining {money.to_text(remaining(order))} "
-                      f"{currency} by {order.expires_at}")  # fmt: skip
-    if choice is C.PARTIAL_PAYOUT:
-        payout = money.to_text(partial_payout(order))
-        return Change(Status.PAID, Source.API,
-                      f"the customer accepted {payout} {order.to_currency} for the {received} "
-                      f"{currency} received, at the locked rate",
-                      {"from_amount": received, "pay_amount": received,
-                       "to_amount": payout})  # fmt: skip
-    quoted = json.loads(order.offer) if order.offer else None
-    if not quoted or quoted["expires_at"] <= timestamp(now) or quoted["amount"] != received:
-        raise OfferExpired()
-    return Change(Status.PAID, Source.API,
-                  f"the customer accepted a fresh quote: {quoted['to_amount']} "
-                  f"{order.to_currency} for the {received} {currency} received late",
-                  {"from_amount": received, "pay_amount": received,
-                   "to_amount": quoted["to_amount"], "rate": quoted["rate"]})  # fmt: skip
-
-
-def check(order: Order, choice: Choice, now: datetime) -> None:
-    """Refuses a choice the order does not offer now, naming those it does."""
-    choices = available(order)
-    if choice not in choices:
-        names = ", ".join(c.value for c in choices) or "none"
-        raise ChoiceUnavailable(
-            f"This order ({order.status.value}) does not offer {choice.value}; "
-            f"its choices now: {names}."
-        )
-    if choice in LOCKED and order.expires_at <= timestamp(now):
-        # The scheduler re-prices it within a minute (settlement.expiry); until then, refuse.
-        raise ChoiceUnavailable(
-            f"The rate lock for this deposit ended at {order.expires_at}: {choice.value} is no "
-            "longer offered. Ask for a fresh quote or a refund in a minute."
-        )
-
-
-# The choices made at the locked rate: they hold only while the lock does.
-LOCKED = (C.SEND_REST, C.PARTIAL_PAYOUT)
-
-
-def _where(refund_to: tuple[str, str | None]) -> str:
-    address, extra_id = refund_to
-    return f"{address} (memo/tag {extra_id})" if extra_id else address
 
 
 def _decimals(code: str) -> int:

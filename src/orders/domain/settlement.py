@@ -19,8 +19,8 @@ from orders.domain import money, problems
 from orders.domain.changes import Change
 from orders.domain.lifecycle import FINAL, Source, Status, can_move
 from orders.domain.order import Order
+from orders.domain.payment import Payment
 from orders.domain.times import parse_timestamp, timestamp
-from orders.processors.base import Payment
 
 # NOWPayments' payment statuses → the order status they point to (None: nothing to do yet).
 STATUS_MAP: dict[str, Status | None] = {

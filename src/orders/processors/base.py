@@ -13,25 +13,12 @@ from decimal import Decimal
 from typing import Protocol
 
 from orders.domain.currencies import Currency
+from orders.domain.payment import Payment
 
-
-@dataclass(frozen=True)
-class Payment:
-    processor: str
-    payment_id: str
-    status: str
-    address: str
-    amount: Decimal
-    currency: str
-    extra_id: str | None = None
-    actually_paid: Decimal = Decimal(0)
-    tx_hash: str | None = None
-    order_id: str | None = None
-    parent_payment_id: str | None = None
-    expires_at: datetime | None = None
-    # When the processor saw the money (None: it does not say). Lateness is judged by it, not by
-    # when we heard: a callback lost for an hour does not make a deposit late.
-    paid_at: datetime | None = None
+# Payment is the processors' word, but domain.settlement and the sandbox's ledger in storage read
+# it too, so it lives below them both (importing it from here would load this package, and with
+# it the sandbox, whose ledger imports it: a cycle). Named here for the processors' callers.
+__all__ = ["Deposits", "Payment", "Processor", "ProcessorError"]
 
 
 class ProcessorError(Exception):

@@ -7,9 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from orders.domain import money
+from orders.domain.payment import Payment
 from orders.domain.times import parse_timestamp
 from orders.ports import Database
-from orders.processors.base import Payment
 
 
 class SandboxLedger:

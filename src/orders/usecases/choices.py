@@ -1,4 +1,5 @@
-"""The customer's choices for a problem payment (domain.problems), made with the order's key.
+"""The customer's choices for a problem payment (domain.problems, domain.choices), made with the
+order's key.
 
 The key is the customer's alone: only its SHA-256 is stored, it travels in the request's body
 (never a URL), and without it an order can be read but not changed.
@@ -6,7 +7,7 @@ The key is the customer's alone: only its SHA-256 is stored, it travels in the r
 
 from __future__ import annotations
 
-from orders.domain import problems
+from orders.domain import choices
 from orders.domain.changes import Change
 from orders.domain.currencies import Currency
 from orders.domain.exchange import destination_problems
@@ -45,7 +46,7 @@ class Choices:
         if not order.opens_with(key):
             raise Forbidden()
         now = self.deps.clock()
-        problems.check(order, choice, now)  # before asking the processor for anything
+        choices.check(order, choice, now)  # before asking the processor for anything
         currencies = await self.catalog.currencies()
         refund_to = _refund_to(order, choice, currencies, refund_address, refund_extra_id)
         if choice is Choice.FRESH_QUOTE:
@@ -59,14 +60,14 @@ class Choices:
                     raise ChoiceUnavailable(
                         "More arrived while we were quoting; ask for a fresh quote again."
                     )
-                return problems.offer(current, quote.to_amount, quote.rate, now)
+                return choices.offer(current, quote.to_amount, quote.rate, now)
         else:
 
             def decide(current: Order) -> Change | None:
                 unchanged = (current.refund_address, current.refund_extra_id) == refund_to
                 if choice is Choice.REFUND_ADDRESS and unchanged:
                     return None  # already where a refund goes: nothing to write or announce
-                return problems.decide(current, choice, now, refund_to)
+                return choices.decide(current, choice, now, refund_to)
 
         try:
             changed, _ = await Changer(self.deps).change(order.id, decide, current=order)
