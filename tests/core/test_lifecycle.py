@@ -14,7 +14,7 @@ DOCUMENTED_EDGES = {
     "expired": {"confirming", "action_required", "paid"},
     "refunding": {"refunded"},
     "completed": set(),
-    "failed": {"refunded"},
+    "failed": {"refunding", "refunded"},
     "refunded": set(),
     "cancelled": {"refunded"},
 }  # fmt: skip

@@ -56,8 +56,10 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     # The customer chose a refund: it waits in the operator's queue.
     S.REFUNDING: frozenset({S.REFUNDED}),
     S.COMPLETED: frozenset(),
-    # Money that reached a failed or cancelled order (or arrived after it ended) goes back.
-    S.FAILED: frozenset({S.REFUNDED}),
+    # Money that reached a failed or cancelled order (or arrived after it ended) goes back: the
+    # operator records it (refunded), or the customer of a failed order asks for it (refunding),
+    # so a failed payment holding money is never a dead end for them.
+    S.FAILED: frozenset({S.REFUNDING, S.REFUNDED}),
     S.REFUNDED: frozenset(),
     S.CANCELLED: frozenset({S.REFUNDED}),
 }
