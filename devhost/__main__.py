@@ -9,7 +9,10 @@ import signal
 import sys
 from pathlib import Path
 
+from orders.config import ConfigError
+
 from .server import serve
+from .settings import StartupError
 
 
 def main() -> int:
@@ -31,7 +34,14 @@ def main() -> int:
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except (StartupError, ConfigError) as exc:
+        # A taken port or a setting that does not parse: the message says what to change, and
+        # a traceback would only bury it.
+        kind = "" if isinstance(exc, StartupError) else "ConfigError: "
+        print(f"{kind}{exc}", file=sys.stderr)
+        return 1
     print("Stopped.", file=sys.stderr)
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import logging
 import secrets
@@ -21,7 +22,7 @@ from .clock import ShiftableClock
 from .kv import LocalKV
 from .limits import WindowLimiter
 from .outbound import HttpSender
-from .settings import HostSettings
+from .settings import HostSettings, StartupError
 
 log = logging.getLogger("devhost")
 # One JSON object per line for each request and cron run: what it did and what it cost, D1
@@ -120,6 +121,40 @@ async def cron_loop(app: App, interval: float) -> None:
             )
 
 
+async def listen(runner: web.AppRunner, host: HostSettings, port: int, what: str) -> None:
+    """Starts `what` on `port`, or says plainly why it cannot and which setting moves it."""
+    setting = "API_PORT" if what == "API" else "PAGES_PORT"
+    try:
+        await web.TCPSite(runner, host.host, port).start()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            reason = (f"port {port} on {host.host} is already in use (another `make dev` still "
+                      "running?)")  # fmt: skip
+        else:
+            reason = f"{host.host}:{port} refused: {exc.strerror or exc}"
+        raise StartupError(
+            f"The {what} cannot listen: {reason}.\n"
+            f"Stop what holds it, or pick another port with {setting} (in the environment or "
+            f".dev.vars), e.g. `{setting}={port + 10} make dev`."
+        ) from None
+
+
+def banner(host: HostSettings, app: App) -> str:
+    """What `make dev` prints once both ports are open: where everything is."""
+    site = f"http://{host.host}:{host.pages_port}"
+    signing_in = (
+        "sign in with ADMIN_TOKEN or one of ADMIN_TOKENS (.dev.vars)"
+        if app.deps.settings.operators
+        else "set ADMIN_TOKEN in .dev.vars to sign in"
+    )
+    return "\n".join((
+        f"API listening on http://{host.host}:{host.api_port} (processor: {app.processor.name})",
+        f"Site listening on {site}",
+        f"Console on {site}/admin/ ({signing_in})",
+        f"Data in {host.data_dir}; Ctrl-C stops.",
+    ))  # fmt: skip
+
+
 async def serve(root: Path) -> None:
     host = HostSettings.load(root)
     clock = ShiftableClock()
@@ -132,18 +167,19 @@ async def serve(root: Path) -> None:
             access_log=None,
         ),
     ]
-    for runner in runners:
-        await runner.setup()
-    await web.TCPSite(runners[0], host.host, host.api_port).start()
-    await web.TCPSite(runners[1], host.host, host.pages_port).start()
-    print(f"API listening on {api_base} (processor: {app.processor.name})", flush=True)
-    print(f"Site listening on http://{host.host}:{host.pages_port}", flush=True)
-    print(f"Data in {host.data_dir}; Ctrl-C stops.", flush=True)
-    cron = asyncio.create_task(cron_loop(app, host.cron_interval))
+    cron: asyncio.Task[None] | None = None
     try:
+        for runner in runners:
+            await runner.setup()
+        await listen(runners[0], host, host.api_port, "API")
+        await listen(runners[1], host, host.pages_port, "site")
+        # One write: whoever waits for "Site listening" (the black-box tests) has it all.
+        print(banner(host, app), flush=True)
+        cron = asyncio.create_task(cron_loop(app, host.cron_interval))
         await asyncio.Event().wait()
     finally:
-        cron.cancel()
+        if cron is not None:
+            cron.cancel()
         for runner in runners:
             await runner.cleanup()
         await sender.close()

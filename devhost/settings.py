@@ -9,6 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+class StartupError(Exception):
+    """Why the local host cannot start, for the person who ran `make dev`: printed as it is,
+    without a traceback (nothing in the code is wrong, something on the machine or a setting is)."""
+
+
+def port_setting(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, str(default)).strip()
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise StartupError(f"{name}={raw!r} is not a port: give a number from 1 to 65535.")
+    return int(raw)
+
+
 def read_dev_vars(path: Path) -> dict[str, str]:
     """`KEY=value` lines; `#` comments; optional single or double quotes around the value."""
     values: dict[str, str] = {}
@@ -44,8 +56,8 @@ class HostSettings:
         environ = dict(os.environ if environ is None else environ)
         env = {**read_dev_vars(root / ".dev.vars"), **environ}
         host = env.get("HOST", "127.0.0.1")
-        api_port = int(env.get("API_PORT", "8787"))
-        pages_port = int(env.get("PAGES_PORT", "8788"))
+        api_port = port_setting(env, "API_PORT", 8787)
+        pages_port = port_setting(env, "PAGES_PORT", 8788)
         local_site = f"http://{host}:{pages_port}"
         env.setdefault("PROCESSOR", "sandbox")
         env.setdefault("PUBLIC_SITE_URL", local_site)
