@@ -61,16 +61,17 @@ PYODIDE_TIERS := test-pyodide
 endif
 
 .PHONY: help install dev dev-workerd test test-python test-pyodide bench check lint deploy \
-	chromium clean
+	check-site chromium clean
 
 help:
-	@echo "make dev          run the local host: API on :8787, site on :8788 (offline)"
+	@echo "make dev          run the local host: API on :8787, site on :8788, console on :8788/admin/"
 	@echo "make test         all test tiers (installs what is missing first)"
 	@echo "make test-pyodide the Pyodide 314 tiers alone"
 	@echo "make bench        D1 round trips and CPU per endpoint (CPython, and Pyodide at the edge)"
 	@echo "make check        ruff format --check, ruff check, mypy, then make test"
 	@echo "make dev-workerd  the real edge runtime via pywrangler dev (needs the internet)"
-	@echo "make deploy       vendor deps, migrate D1 and apply schema.sql, deploy the Worker and Pages"
+	@echo "make deploy       check pages/env.js, vendor deps, migrate D1 and apply schema.sql, deploy"
+	@echo "                  the Worker and Pages"
 	@echo "make clean        remove installed tools and caches (keeps .dev.vars and .data/)"
 
 install: $(VENV_STAMP) $(NODE_MODULES_STAMP) $(PYODIDE_STAMP) chromium
@@ -155,11 +156,17 @@ lint: $(VENV_STAMP)
 check: lint
 	$(MAKE) --no-print-directory test
 
+# Before anything is changed: the site goes out with pages/env.js as it is, and one with no
+# support contact (SUPPORT_EMAIL or SUPPORT_URL) or no OPERATOR_NAME leaves a customer whose
+# payment went wrong nobody to turn to. The script says which is missing.
+check-site:
+	node scripts/check_site_env.mjs pages/env.js
+
 # Schema first: the new Worker may read tables the old one did not have. The migrations in
 # migrations/ that this D1 has not had yet (wrangler lists those it applied in d1_migrations; each
 # also refuses a second run by itself), then schema.sql, which only adds (docs/operations.md).
 # --branch main makes the Pages upload the production deployment whatever branch is checked out.
-deploy: $(VENV_STAMP) $(UV) $(NODE_MODULES_STAMP)
+deploy: check-site $(VENV_STAMP) $(UV) $(NODE_MODULES_STAMP)
 	$(PYWRANGLER) sync
 	$(WRANGLER) d1 migrations apply onecash --remote
 	$(WRANGLER) d1 execute onecash --remote --yes --file schema.sql
