@@ -64,13 +64,33 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.CANCELLED: frozenset({S.REFUNDED}),
 }
 
+# The sets of statuses the rules speak of, each named once, here beside the table: the domain's
+# rules, the SQL that finds orders (bound, never spelled out), the API's models and the pages
+# (pages/js/statuses.js, held to these by tests/core/test_lifecycle.py) all use these names.
+
 # Where the exchange is over: no payment settles it any more. Money that still arrives is kept on
 # the order and waits in the operator's queue to be refunded (`Order.refund_owed`).
 FINAL: frozenset[Status] = frozenset({S.COMPLETED, S.FAILED, S.REFUNDED, S.CANCELLED})
-# Where a deposit may still arrive and settle.
+# Where a deposit may still arrive and settle; reconciliation asks about these first.
 OPEN_FOR_PAYMENT: tuple[Status, ...] = (
     S.AWAITING_PAYMENT, S.CONFIRMING, S.PARTIALLY_PAID, S.ACTION_REQUIRED, S.EXPIRED
 )  # fmt: skip
+# Where money first paid after the rate lock is late; in any later status it came in time.
+MAY_BE_LATE: tuple[Status, ...] = (
+    S.AWAITING_PAYMENT, S.EXPIRED, S.PARTIALLY_PAID, S.ACTION_REQUIRED
+)  # fmt: skip
+# Where nothing has been seen of a deposit yet.
+NOTHING_SEEN: tuple[Status, ...] = (S.AWAITING_PAYMENT, S.EXPIRED)
+# Where no short deposit has started a rate lock of its own yet.
+BEFORE_LOCK: tuple[Status, ...] = (S.AWAITING_PAYMENT, S.CONFIRMING, S.EXPIRED)
+# Where the order expects no more money: what still arrives is recorded and announced.
+EXPECTS_NO_MONEY: tuple[Status, ...] = (*sorted(FINAL), S.PAID, S.REFUNDING)
+# Where the end of a rate lock changes the order (with a short deposit's `action_required`).
+ENDS_WITH_LOCK: tuple[Status, ...] = (S.AWAITING_PAYMENT, S.PARTIALLY_PAID)
+# Where an order waits on the operator by its status alone (domain.queue; others by a refund owed).
+WAITS_ON_OPERATOR: tuple[Status, ...] = (S.PAID, S.REFUNDING, S.ACTION_REQUIRED)
+# Where the order went ahead: money beyond its amount is an excess to refund.
+WENT_AHEAD: tuple[Status, ...] = (S.PAID, S.COMPLETED)
 
 
 def allowed_next(current: Status) -> list[str]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from orders.domain import money
 from orders.domain.currencies import CURRENCIES
-from orders.domain.lifecycle import FINAL, Source, Status
+from orders.domain.lifecycle import FINAL, WENT_AHEAD, Source, Status
 
 # Only for annotations: `Order.public` shows what this module reads off an order, so a runtime
 # import of `order` here (or of `changes`, which imports it) would be a cycle. The changes the
@@ -119,7 +119,7 @@ def to_send(order: Order) -> Decimal:
 
 def excess(order: Order) -> Decimal | None:
     """What came beyond the amount of an order that went ahead: it is refunded."""
-    if order.status not in (Status.PAID, Status.COMPLETED):
+    if order.status not in WENT_AHEAD:
         return None
     extra = order.received - Decimal(order.pay_amount)
     return extra if extra > 0 else None

@@ -16,10 +16,6 @@ from orders.domain.lifecycle import FINAL, Status
 from orders.domain.order import Order
 from orders.domain.times import parse_timestamp
 
-# The statuses that wait on the operator by themselves (the storage query narrows by these, and
-# by `Order.refund_owed` for the rest).
-WAITING: tuple[Status, ...] = (Status.PAID, Status.REFUNDING, Status.ACTION_REQUIRED)
-
 
 @dataclass(frozen=True)
 class Waiting:

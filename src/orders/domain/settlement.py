@@ -17,7 +17,16 @@ from decimal import Decimal
 
 from orders.domain import money, problems
 from orders.domain.changes import Change
-from orders.domain.lifecycle import FINAL, Source, Status, can_move
+from orders.domain.lifecycle import (
+    BEFORE_LOCK,
+    EXPECTS_NO_MONEY,
+    FINAL,
+    MAY_BE_LATE,
+    NOTHING_SEEN,
+    Source,
+    Status,
+    can_move,
+)
 from orders.domain.order import Order
 from orders.domain.payment import Payment
 from orders.domain.times import parse_timestamp, timestamp
@@ -37,15 +46,6 @@ STATUS_MAP: dict[str, Status | None] = {
 _SETTLED = {"partially_paid", "finished"}  # the money is final: what came is what counts
 _SEEN = {"confirming", "confirmed", "sending", *_SETTLED}
 _ENDED = {"failed", "expired", "refunded"}  # the payment's money is not the order's to settle
-# Where money arriving after the rate lock is late; in any later status it was seen in time, or
-# the order has already settled.
-_MAY_BE_LATE = (Status.AWAITING_PAYMENT, Status.EXPIRED, Status.PARTIALLY_PAID,
-                Status.ACTION_REQUIRED)  # fmt: skip
-_NOTHING_SEEN = (Status.AWAITING_PAYMENT, Status.EXPIRED)
-# Where no lock for a short deposit has started yet: the first short deposit starts one.
-_BEFORE_LOCK = (Status.AWAITING_PAYMENT, Status.CONFIRMING, Status.EXPIRED)
-# Where the order expects no more money: what still arrives is kept and refunded.
-_EXPECTS_NONE = (*FINAL, Status.PAID, Status.REFUNDING)
 UNEXPECTED_DEPOSIT = "order.unexpected_deposit"
 
 
@@ -83,13 +83,13 @@ def settle(order: Order, reports: Sequence[Payment], now: str, lock: timedelta) 
         fields["deposit_tx_hash"] = hashes[-1]
     paid_at = _paid_at(news, now)
 
-    if order.status in _EXPECTS_NONE:
+    if order.status in EXPECTS_NO_MONEY:
         return _unexpected(order, received, fields) if fresh else None
 
     # Late: money first seen after the lock, either new money or the first word of a deposit.
-    first_word = any(p.status in _SEEN for p in news) and order.status in _NOTHING_SEEN
+    first_word = any(p.status in _SEEN for p in news) and order.status in NOTHING_SEEN
     seen_late = (
-        (fresh or first_word) and paid_at >= order.expires_at and order.status in _MAY_BE_LATE
+        (fresh or first_word) and paid_at >= order.expires_at and order.status in MAY_BE_LATE
     )
     late = order.late or seen_late
     if seen_late and not order.late:
@@ -104,7 +104,7 @@ def settle(order: Order, reports: Sequence[Payment], now: str, lock: timedelta) 
         target = None  # forward only: a late `confirming` never undoes `paid`
     if target is Status.ACTION_REQUIRED:
         fields["problem"] = problem
-        if problem == problems.UNDERPAID and order.status in _BEFORE_LOCK:
+        if problem == problems.UNDERPAID and order.status in BEFORE_LOCK:
             # The short deposit's choices hold for one rate lock from when it was paid.
             fields["expires_at"] = timestamp(parse_timestamp(paid_at) + lock)
     if target is None and fields.keys() <= {"deposit_states"}:
