@@ -9,8 +9,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 import { boot, ROOT } from "../tests/pyodide/boot.mjs";
-
-const FREE_PLAN_CPU_MS = 10; // Workers Free plan: CPU time per request
+import { table } from "./edge_table.mjs";
 
 try {
   await main();
@@ -35,26 +34,10 @@ async function main() {
     `Pyodide ${pyodide.version} (Python 3.14) on Node ${process.versions.node}, the real workers ` +
       `SDK called as workerd calls it, binding stand-ins in the same process; CPython ` +
       `${cpythonVersion}, the core in-process. One request at a time, after a warm-up pass. CPU: ` +
-      "mean ms of the thread running Python; wall: median ms; the margin counts the request " +
-      "and its waitUntil work, as the CPU limit does.",
+      "mean ms of the thread running Python; wall: median ms.",
     "",
-    "| endpoint | Pyodide CPU | × floor | + waitUntil CPU | Pyodide wall | first pass CPU | " +
-      "CPython CPU | Pyodide ÷ CPython | margin to 10 ms |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    `| floor: bare WorkerEntrypoint, fixed Response | ${f(edge.floor.cpu)} | 1.00 | – | ` +
-      `${f(edge.floor.wall)} | ${f(edge.cold_floor.cpu)} | – | – | ` +
-      `${f(FREE_PLAN_CPU_MS - edge.floor.cpu, 1)} |`,
+    ...table(edge, inProcess),
   ];
-  for (const [name, { cpu, wall, background }] of Object.entries(edge.figures)) {
-    const cp = inProcess[name].cpu;
-    const invocation = cpu + background; // the limit counts waitUntil work too
-    lines.push(
-      `| ${name} | ${f(cpu)} | ${f(cpu / edge.floor.cpu)} | ` +
-        `${background >= 0.005 ? f(background) : "–"} | ${f(wall)} | ` +
-        `${f(edge.cold[name].cpu)} | ${f(cp)} | ${f(cpu / cp, 0)}× | ` +
-        `${f(FREE_PLAN_CPU_MS - invocation, 1)} |`,
-    );
-  }
   lines.push(
     "",
     `Pyodide cold start (loadPyodide ${f(timings.startMs, 0)} ms + wheels ` +
