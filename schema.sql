@@ -78,6 +78,12 @@ CREATE INDEX IF NOT EXISTS orders_by_status_seen ON orders (status, processor_se
 CREATE UNIQUE INDEX IF NOT EXISTS orders_by_payment ON orders (processor, payment_id);
 -- The operator's list: newest first, paged by (created_at, id).
 CREATE INDEX IF NOT EXISTS orders_by_created ON orders (created_at, id);
+-- A transaction hash is recorded on one order only (unless the operator says one transaction pays
+-- several): each change that records one looks it up here, in either case.
+CREATE INDEX IF NOT EXISTS orders_by_payout_tx ON orders (lower(payout_tx_hash));
+CREATE INDEX IF NOT EXISTS orders_by_refund_tx ON orders (lower(refund_tx_hash));
+-- A customer who lost the order's link finds it by the deposit's transaction (GET /api/lookup).
+CREATE INDEX IF NOT EXISTS orders_by_deposit_tx ON orders (deposit_tx_hash);
 
 -- The timeline: one row per status change, in the order it happened.
 CREATE TABLE IF NOT EXISTS order_events (

@@ -6,6 +6,7 @@ ApiError                      (500 internal_error)
 ├── NotFound                  404 not_found
 ├── MethodNotAllowed          405 method_not_allowed  (+ Allow)
 ├── InvalidTransition         409 invalid_transition
+├── DuplicateTxHash           409 duplicate_tx_hash
 ├── VersionConflict           412 version_conflict
 ├── PayloadTooLarge           413 payload_too_large
 ├── ValidationFailed          422 validation_error    (+ details)
@@ -87,6 +88,14 @@ class OfferExpired(ApiError):
 
 class InvalidTransition(ApiError):
     status, code = 409, "invalid_transition"
+
+
+class DuplicateTxHash(ApiError):
+    """A transaction hash the operator records is already recorded (on another order, or as
+    this order's own earlier payout or refund): one transaction is never counted twice unless
+    the operator says it pays several orders."""
+
+    status, code = 409, "duplicate_tx_hash"
 
 
 class VersionConflict(ApiError):

@@ -3,6 +3,7 @@ on loopback that verifies signatures with the `standardwebhooks` package."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -28,6 +29,11 @@ def host(receiver: Receiver) -> Iterator[LocalHost]:
         yield h
 
 
+def payout_hash(order_id: str) -> str:
+    """Each order's own payout transaction: one hash is recorded on one order only."""
+    return hashlib.sha256(order_id.encode()).hexdigest()
+
+
 def lifecycle(api: Client) -> str:
     """create → confirming → paid → completed, through the public endpoints."""
     order = api.request("POST", "/api/order", order_body()).json
@@ -38,7 +44,7 @@ def lifecycle(api: Client) -> str:
     done = api.request(
         "PUT",
         f"/api/order/{order['id']}",
-        {"status": "completed", "payout_tx_hash": "ef" * 32},
+        {"status": "completed", "payout_tx_hash": payout_hash(order["id"])},
         headers=api.admin(),
     )
     assert done.status == 200
@@ -69,7 +75,7 @@ def test_every_status_change_arrives_once_signed_and_in_order(
     assert all(d.signature_ok for d in got)
     assert len({d.event_id for d in got}) == 4
     assert all(d.event_id == d.body["id"] and d.event_id.startswith("evt_") for d in got)
-    assert got[-1].body["data"]["order"]["payout"]["tx_hash"] == "ef" * 32
+    assert got[-1].body["data"]["order"]["payout"]["tx_hash"] == payout_hash(order_id)
 
 
 def test_a_receiver_that_is_down_for_hours_loses_nothing(

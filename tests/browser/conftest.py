@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,12 @@ CHROMIUM_ARGS = [
 # A valid Tron (TRC-20) address: "T" and 33 base58 characters.
 # The browser tests make many quotes and orders from one address within a minute.
 GENEROUS_LIMITS = {"RATE_LIMIT_ORDERS_PER_MINUTE": "1000", "RATE_LIMIT_QUOTES_PER_MINUTE": "10000"}
+
+
+def tx_hash() -> str:
+    """A transaction hash of its own: one transaction is recorded on one order only, and the
+    tests share a host."""
+    return secrets.token_hex(32)
 
 
 @dataclass

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import tx_hash
+
 pytestmark = pytest.mark.browser
 
 PAYOUT_HASH = "9f2c" * 16
@@ -151,7 +153,7 @@ def test_every_other_ending_has_its_own_screen(page, host, drive, headline, says
             "POST", f"/api/sandbox/pay/{order['id']}", {"amount": "0.01", "status": "finished"}
         )
         host.operator_update(
-            order["id"], status="refunded", refund_tx_hash="ab" * 32, note="customer asked"
+            order["id"], status="refunded", refund_tx_hash=tx_hash(), note="customer asked"
         )
     else:
         host.operator_update(order["id"], status="cancelled")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Shop
+from tests.browser.conftest import Shop, tx_hash
 
 pytestmark = pytest.mark.browser
 
@@ -206,8 +206,8 @@ def test_an_excess_already_refunded_asks_for_no_refund_address(page, supported):
     open_order(page, supported, order)
     pay(page, "Over-payment")
     expect(page.get_by_label("Refund address")).to_be_visible()
-    supported.operator_update(order["id"], status="completed", payout_tx_hash="ab" * 32,
-                              refund_tx_hash=REFUND_HASH)  # fmt: skip
+    supported.operator_update(order["id"], status="completed", payout_tx_hash=tx_hash(),
+                              refund_tx_hash=tx_hash())  # fmt: skip
 
     page.reload()
 

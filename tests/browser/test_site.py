@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import tx_hash
+
 pytestmark = pytest.mark.browser
 
 PAGES = Path(__file__).resolve().parents[2] / "pages"
@@ -58,7 +60,7 @@ def test_every_page_fits_a_320_pixel_phone(new_context, host):
     no_sideways_scroll(page)
 
     host.call("POST", f"/api/sandbox/pay/{order['id']}", {"amount": "50", "status": "finished"})
-    host.operator_update(order["id"], status="completed", payout_tx_hash="ab" * 32)
+    host.operator_update(order["id"], status="completed", payout_tx_hash=tx_hash())
     expect(page.locator("#payout-hash")).to_be_visible()
     no_sideways_scroll(page)
 

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import Shop
+from tests.browser.conftest import Shop, tx_hash
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def drive(shop: Shop, order_id: str, ending: str) -> None:
         shop.call("POST", pay, {"amount": amount, "status": ending})
     elif ending == "refunded":
         shop.call("POST", pay, {"amount": "0.01", "status": "finished"})
-        shop.operator_update(order_id, status="refunded", refund_tx_hash="ab" * 32)
+        shop.operator_update(order_id, status="refunded", refund_tx_hash=tx_hash())
     else:
         shop.advance_clock(2 * 3600)
         assert shop.run_cron()["expired"] >= 1

@@ -106,6 +106,7 @@ class Handlers:
             params["id"], target, payout_tx_hash=body.payout_tx_hash, note=body.note,
             refund_tx_hash=body.refund_tx_hash, refund_amount=body.refund_amount,
             payout_amount=body.payout_amount, internal_note=body.internal_note, actor=operator.name,
+            shared_tx=body.shared_tx, correct=body.correct, reason=body.reason,
             expected=None if if_match is None else lambda o: etag_matches(if_match, o.etag),
         )  # fmt: skip
         return order_response(changed)

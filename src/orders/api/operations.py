@@ -16,6 +16,7 @@ from orders.domain.delivery import STATES
 from orders.errors import (
     ApiError,
     ChoiceUnavailable,
+    DuplicateTxHash,
     Forbidden,
     IdempotencyKeyReused,
     InvalidJson,
@@ -163,10 +164,12 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "update_order": Operation(
         "Move an order along its lifecycle (the operator, e.g. `completed` with the payout hash), "
-        "or record a refund on its own; payouts and refunds are checked against what the order "
-        "holds (422 naming the field; 409 when there is nothing to refund).",
+        "record a refund on its own, or correct a recorded hash with a reason (`correct`); "
+        "payouts and refunds are checked against what the order holds (422 naming the field; "
+        "409 when there is nothing to refund), and a hash already recorded is 409 "
+        "`duplicate_tx_hash` unless `shared_tx` says the transaction pays several orders.",
         {200: _ORDER},
-        (*WITH_BODY, Unauthorized, NotFound, InvalidTransition, VersionConflict),
+        (*WITH_BODY, Unauthorized, NotFound, InvalidTransition, DuplicateTxHash, VersionConflict),
         UpdateOrderBody,
         (Param("If-Match", "header", "Refuse the change (412) if the order moved on since."),),
         operator=True,
@@ -239,7 +242,8 @@ OPERATIONS: dict[str, Operation] = {
         operator=True,
     ),
     "admin_order": Operation(
-        "One order in the operator's view, with its webhook events and their attempts.",
+        "One order in the operator's view, with its webhook events and its customer's emails, "
+        "each with its attempts.",
         {200: Answer("The order.", out.OperatorOrderDetail, ("ETag",))},
         (NotFound,),
         operator=True,

@@ -216,13 +216,44 @@ class InternalNote(Shape):
     actor: str | None
 
 
+class DueAmount(Shape):
+    amount: DecimalText
+    currency: str
+
+
+class DuePayout(DueAmount):
+    short: bool = Field(description="Less arrived than was asked: the pro-rata share of the "
+                        "quote, at the locked rate.")  # fmt: skip
+
+
+class DueRefund(DueAmount):
+    status: Literal["refunded"] | None = Field(
+        description="Record it with this status, or (null) on its own: `refund_tx_hash` alone."
+    )
+
+
+class Due(Shape):
+    """What the operator may record now (`PUT /api/order/{id}`), with the amount recorded when
+    the body leaves it out; null (false) where the API would refuse it."""
+
+    payout: DuePayout | None = Field(description="`completed`: what the payout sends, in the "
+                                     "payout currency.")  # fmt: skip
+    excess_refund: DueAmount | None = Field(
+        description="With `completed`: the over-payment's refund, in the deposit's currency."
+    )
+    refund: DueRefund | None = Field(description="A refund of what the order can still refund, "
+                                     "in the deposit's currency.")  # fmt: skip
+    cancel: bool = Field(description="`cancelled` is allowed: nothing was paid.")
+
+
 class OperatorOrder(Order):
     """The operator's view of an order: the public one with the full email, the deposits one by
-    one, the refund, the internal notes, and who made each change."""
+    one, the refund, the internal notes, who made each change, and what may be recorded now."""
 
     email: str | None = Field(description="In full.")
     deposits: dict[str, DecimalText] = Field(description="Each deposit, by payment id.")
     payout_overdue_notified: bool = Field(description="`order.payout_overdue` was sent.")
+    due: Due
     notes: list[InternalNote]
     timeline: list[OperatorTimelineEntry]  # type: ignore[assignment]
 
@@ -283,6 +314,8 @@ class OperatorOrderDetail(Shape):
     order: OperatorOrder
     etag: str = Field(description="The order's ETag, for If-Match on a change.")
     webhooks: list[WebhookEvent]
+    emails: list[WebhookEvent] = Field(description="The customer's emails about this order, "
+                                       "oldest first; `type` is `email.<kind>`.")  # fmt: skip
 
 
 class QueueItem(Shape):

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    StringConstraints,
+    ValidationError,
+)
 
 from orders.domain import money
 from orders.domain.exchange import CUSTOMER_KEY_PATTERN
@@ -96,6 +104,24 @@ class UpdateOrderBody(BaseModel):
     )
     note: StrictStr | None = Field(None, description="Shown to the customer in the timeline.")
     internal_note: StrictStr | None = Field(None, description="Seen by operators only.")
+    shared_tx: StrictBool = Field(
+        False,
+        description="The transaction pays several orders (a batched payout): a hash already "
+        "recorded on another order is taken. Without it, that is 409 `duplicate_tx_hash`.",
+    )
+    correct: (
+        Annotated[
+            StrictStr, Field(json_schema_extra={"enum": ["payout_tx_hash", "refund_tx_hash"]})
+        ]
+        | None
+    ) = Field(
+        None,
+        description="Correct a recorded hash: the field named holds the right one, `reason` "
+        "says why; no status, amount or note goes with it. The timeline keeps the old hash.",
+    )
+    reason: StrictStr | None = Field(
+        None, description="With `correct`: why (1 to 500 characters); shown in the timeline."
+    )
 
 
 class ChoiceBody(BaseModel):

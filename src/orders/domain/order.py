@@ -12,6 +12,7 @@ from typing import Any
 from orders import strict_json
 from orders.domain import money, problems
 from orders.domain.currencies import payment_uri
+from orders.domain.due import due
 from orders.domain.lifecycle import Status
 
 
@@ -175,12 +176,13 @@ class Order:
 
     def operator(self) -> dict[str, Any]:
         """The operator's view: the public order with the full email, the deposits one by one,
-        the refund, the internal notes, and who made each change."""
+        the refund, the internal notes, who made each change, and what may be recorded now."""
         return {
             **self.public(),
             "email": self.email,
             "deposits": json.loads(self.deposits or "{}"),
             "payout_overdue_notified": self.overdue_event_id is not None,
+            "due": due(self),
             "notes": [note.operator() for note in self.notes],
             "timeline": [event.operator() for event in self.events],
         }

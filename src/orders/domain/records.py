@@ -4,18 +4,23 @@ order holds, on the order as it is when written. Pure: the checked request comes
 A payout of a short order is its pro-rata share unless the operator states another amount; a
 refund never exceeds what arrived and is not already paid out or refunded; a refund recorded
 after the fact (an excess completed without it, money that reached a closed order) keeps the
-earlier refund in the timeline's note (docs/api.md, "Changing an order").
+earlier refund in the timeline's note (docs/api.md, "Changing an order"). One transaction is
+recorded once: a hash another order already holds is refused unless the operator says the
+transaction pays several orders (`check_unique`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import Any
 
 from orders.domain import money, problems
 from orders.domain.changes import Change, refuse_transition
+from orders.domain.due import is_short
 from orders.domain.lifecycle import Source, Status, can_move
 from orders.domain.order import Order
-from orders.errors import FieldError, InvalidTransition, ValidationFailed
+from orders.errors import DuplicateTxHash, FieldError, InvalidTransition, ValidationFailed
 
 REFUND_RECORDED = "order.refund_recorded"
 
@@ -58,7 +63,7 @@ def _payout(order: Order, stated: str | None, fields: dict[str, object]) -> list
     """A short order's payout is its pro-rata share unless the operator states one; no payout
     is more than was quoted."""
     quoted = Decimal(order.to_amount)
-    short = order.received < Decimal(order.pay_amount)
+    short = is_short(order)
     payout = Decimal(stated) if stated is not None else None
     if payout is not None and (payout <= 0 or payout > quoted):
         _refuse("payout_amount", f"must be more than 0 and at most the quoted {order.to_amount} "
@@ -67,6 +72,9 @@ def _payout(order: Order, stated: str | None, fields: dict[str, object]) -> list
         return []
     if payout is None:
         payout = problems.partial_payout(order)
+        if payout <= 0:  # what arrived buys nothing at the locked rate: no payout to record
+            got = f"{order.received_amount} {order.pay_currency}"
+            _refuse("payout_amount", f"the pro-rata share of the {got} received is 0; refund it")
     text = money.to_text(payout)
     fields["to_amount"] = text
     if short:
@@ -99,6 +107,55 @@ def _refund(
         recorded += (f" (after the earlier {order.refund_amount} {order.pay_currency}, "
                      f"transaction {order.refund_tx_hash})")  # fmt: skip
     return [recorded]
+
+
+HASH_FIELDS = ("payout_tx_hash", "refund_tx_hash")
+
+
+def tx_key(tx_hash: str) -> str:
+    """A transaction hash as compared: wallets and explorers write hex in either case, with or
+    without `0x`, and each spelling names the same transaction."""
+    return tx_hash.lower().removeprefix("0x")
+
+
+def spellings(hashes: Iterable[str]) -> list[str]:
+    """The lowercase spellings a stored hash of one of `hashes` may have (with and without
+    `0x`), for the storage's lookup."""
+    return sorted({form for h in hashes for form in (tx_key(h), "0x" + tx_key(h))})
+
+
+def check_unique(
+    order: Order,
+    recorded: Mapping[str, str],
+    holders: Iterable[Mapping[str, Any]],
+    shared: bool,
+) -> None:
+    """Refuses to record a transaction twice: `recorded` (field → hash) against this order's own
+    payout and refund, each other, and `holders`, the other orders that hold one of them (rows
+    with `id`, `payout_tx_hash`, `refund_tx_hash`). `shared`: the operator says one transaction
+    pays several orders (a batched payout), so other orders may hold it; this one never twice."""
+    keys = {field: tx_key(value) for field, value in recorded.items()}
+    if len(set(keys.values())) < len(keys):
+        raise DuplicateTxHash("The payout and the refund cannot be one transaction.")
+    own = {tx_key(h): f for f in HASH_FIELDS if (h := getattr(order, f))}
+    for field, key in keys.items():
+        if key in own and own[key] != field:
+            raise DuplicateTxHash(f"{field}: this transaction is already recorded on this order "
+                                  f"as its {own[key].removesuffix('_tx_hash')}.")  # fmt: skip
+        if field == "refund_tx_hash" and own.get(key) == field:
+            raise DuplicateTxHash("refund_tx_hash: this refund is already recorded on this "
+                                  "order; a refund is never recorded twice.")  # fmt: skip
+    if shared:
+        return
+    found = sorted({
+        str(row["id"]) for row in holders if row["id"] != order.id
+        and set(keys.values()) & {tx_key(str(row[f])) for f in HASH_FIELDS if row.get(f)}
+    })  # fmt: skip
+    if found:
+        raise DuplicateTxHash(
+            f"This transaction is already recorded on {', '.join(found)}. If one transaction "
+            "pays several orders, say so (shared_tx: true); otherwise check the hash."
+        )
 
 
 def _refuse(field: str, problem: str) -> None:

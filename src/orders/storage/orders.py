@@ -69,6 +69,16 @@ class OrderStore:
         row = await self.db.prepare(f"{_SELECT_ORDERS} WHERE id = ?").bind(order_id).first()
         return None if row is None else _order(row)
 
+    async def read_with(
+        self, order_id: str, statement: Statement
+    ) -> tuple[Order | None, list[dict[str, Any]]]:
+        """The order and the rows of one more read, in one round trip."""
+        results = await self.db.batch(
+            [self.db.prepare(f"{_SELECT_ORDERS} WHERE id = ?").bind(order_id), statement]
+        )
+        rows = [list(r.get("results") or []) for r in results]
+        return (_order(rows[0][0]) if rows[0] else None), rows[1]
+
     async def find_for_payment(
         self, processor: str, payment_id: str, order_ids: list[str]
     ) -> Order | None:
@@ -136,16 +146,27 @@ class OrderStore:
         ]
 
     def update(
-        self, before: Order, after: Order, event: Event | None, outbox: list[WebhookEvent]
+        self,
+        before: Order,
+        after: Order,
+        event: Event | None,
+        outbox: list[WebhookEvent],
+        unique_tx: tuple[str, ...] = (),
     ) -> list[Statement]:
-        """Writes `after` if the order is still at `before.version`. The first statement's
-        `changes` is 1 when it won; the event and webhook rows exist exactly when it did."""
+        """Writes `after` if the order is still at `before.version` (and, with `unique_tx`, no
+        other order holds one of those hash spellings). The first statement's `changes` is 1
+        when it won; the event and webhook rows exist exactly when it did."""
         assert after.change_id and after.version == before.version + 1
         row = after.row()
         sets = ", ".join(f"{name} = ?" for name in _MUTABLE)
+        guard, values = "", list[Any]()
+        if unique_tx:
+            holds = _holds(unique_tx)
+            guard = f" AND NOT EXISTS (SELECT 1 FROM orders AS o WHERE {holds} AND o.id <> ?)"
+            values = [*unique_tx, *unique_tx, before.id]
         statements = [
-            self.db.prepare(f"UPDATE orders SET {sets} WHERE id = ? AND version = ?").bind(
-                *(row[name] for name in _MUTABLE), before.id, before.version
+            self.db.prepare(f"UPDATE orders SET {sets} WHERE id = ? AND version = ?{guard}").bind(
+                *(row[name] for name in _MUTABLE), before.id, before.version, *values
             )
         ]
         if event:
@@ -154,6 +175,13 @@ class OrderStore:
             statements.append(self._note(after, after.notes[-1]))
         statements.extend(self._outbox(after, item) for item in outbox)
         return statements
+
+    def holding(self, spellings: list[str]) -> Statement:
+        """The orders whose payout or refund hash is one of `spellings` (lowercase; see
+        `records.spellings`): their id and both hashes."""
+        return self.db.prepare(
+            f"SELECT id, payout_tx_hash, refund_tx_hash FROM orders AS o WHERE {_holds(spellings)}"
+        ).bind(*spellings, *spellings)
 
     def touch_seen(self, order_id: str, at: str) -> Statement:
         """Notes that the processor was heard from, without making it a visible change."""
@@ -197,6 +225,13 @@ class OrderStore:
             order.id,
             order.change_id,
         )
+
+
+def _holds(spellings: list[str] | tuple[str, ...]) -> str:
+    """Whether order `o` holds one of `spellings` as its payout or refund hash; it reads the
+    indexes on lower(payout_tx_hash) and lower(refund_tx_hash) (schema.sql)."""
+    marks = ", ".join("?" for _ in spellings)
+    return f"(lower(o.payout_tx_hash) IN ({marks}) OR lower(o.refund_tx_hash) IN ({marks}))"
 
 
 def _order(row: dict[str, Any]) -> Order:

@@ -19,7 +19,7 @@ from orders.domain.times import timestamp
 from orders.errors import NotFound
 from orders.ports import Deps
 from orders.storage.orders import OperatorQueries, order_from_row
-from orders.storage.outbox import Outbox, event_of
+from orders.storage.outbox import EMAIL, Outbox, event_of
 
 EXPORT_PAGE = 1000
 QUEUE_LIMIT = 500
@@ -46,17 +46,24 @@ class BackOffice:
         }
 
     async def order(self, order_id: str) -> dict[str, Any]:
-        """One order in the operator's view, with its webhook events and their attempts."""
+        """One order in the operator's view, with its webhook events and its customer's emails,
+        each with its attempts: one round trip."""
         if not order_id.startswith("ord_"):
             raise NotFound("No order with this id.")
-        found, events = await self.queries.read_batch(
-            [self.queries.one(order_id), self.outbox.of_order(order_id)]
-        )
+        found, events, emails = await self.queries.read_batch([
+            self.queries.one(order_id),
+            self.outbox.of_order(order_id),
+            self.outbox.of_order(order_id, EMAIL),
+        ])  # fmt: skip
         if not found:
             raise NotFound("No order with this id.")
         order = order_from_row(found[0])
-        webhooks = [event_of(row) for row in events]
-        return {"order": order.operator(), "etag": order.etag, "webhooks": webhooks}
+        return {
+            "order": order.operator(),
+            "etag": order.etag,
+            "webhooks": [event_of(row) for row in events],
+            "emails": [event_of(row) for row in emails],
+        }
 
     async def queue(self) -> dict[str, Any]:
         """What waits on the operator now, the longest waiting first, with ages in seconds; the

@@ -98,4 +98,4 @@ class Changer:
             outbox = [webhook_event(after, self.deps.new_id("evt"), now, change.notify)]
         else:
             outbox = outbox_of(self.deps, after) if event else []
-        return after, self.store.update(before, after, event, outbox)
+        return after, self.store.update(before, after, event, outbox, change.unique_tx)

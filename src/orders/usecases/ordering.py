@@ -7,17 +7,19 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
+from typing import Any
 
 from orders import strict_json
 from orders.domain import money
 from orders.domain.changes import Change, check_operator_change
+from orders.domain.corrections import check_correction, correction
 from orders.domain.exchange import NewOrder, check_order, customer_key_problem
 from orders.domain.lifecycle import Source, Status
 from orders.domain.order import Event, Order, customer_key_hash
 from orders.domain.pricing import Quote
-from orders.domain.records import operator_change
+from orders.domain.records import HASH_FIELDS, check_unique, operator_change, spellings
 from orders.domain.times import timestamp
 from orders.errors import (
     FieldError,
@@ -224,30 +226,56 @@ class Ordering:
         payout_amount: str | None = None,
         note: str | None = None,
         internal_note: str | None = None,
+        shared_tx: bool = False,
+        correct: str | None = None,
+        reason: str | None = None,
         actor: str | None = None,
         expected: Callable[[Order], bool] | None = None,
     ) -> Order:
-        """The operator moves an order (or, with no `target`, adds an internal note). `expected`
+        """The operator moves an order (or, with no `target`, adds an internal note or records
+        a refund on its own; with `correct`, replaces a recorded hash, saying why). `expected`
         says whether the order is the one the operator last saw (If-Match); a stale view
-        changes nothing. `actor` names the operator in the timeline."""
-        fields = check_operator_change(
-            target, payout_tx_hash, refund_tx_hash, refund_amount, note, internal_note
-        )
+        changes nothing. `shared_tx`: one transaction pays several orders, so a hash another
+        order holds is taken. `actor` names the operator in the timeline."""
+        hashes = {"payout_tx_hash": payout_tx_hash, "refund_tx_hash": refund_tx_hash}
+        if correct is not None:
+            fields = check_correction(correct, hashes, reason, status=target, others={
+                "refund_amount": refund_amount, "payout_amount": payout_amount, "note": note,
+            })  # fmt: skip
+        else:
+            if reason is not None:
+                raise ValidationFailed([FieldError("reason", "goes with correct")])
+            fields = check_operator_change(
+                target, payout_tx_hash, refund_tx_hash, refund_amount, note, internal_note
+            )
         if payout_amount is not None:
             try:
                 money.parse_amount(payout_amount)
             except money.NotAnAmount as exc:
                 raise ValidationFailed([FieldError("payout_amount", str(exc))]) from None
-        order = await self.read(order_id)
+        if internal_note is not None and correct is not None:  # a note's own rules, alone
+            check_operator_change(None, None, None, None, None, internal_note)
+        recorded = {f: str(fields[f]) for f in HASH_FIELDS if f in fields}
+        order, holders = await self._read_with_holders(order_id, recorded)
         if expected is not None and not expected(order):
             raise VersionConflict()
+        unique = () if shared_tx else tuple(spellings(recorded.values()))
 
         def decide(current: Order) -> Change:
-            return operator_change(current, target, fields, payout_amount=payout_amount,
-                                   note=note, internal_note=internal_note, actor=actor)  # fmt: skip
+            check_unique(current, recorded, holders, shared_tx)
+            if correct is not None:
+                made = correction(current, fields, str(reason), internal_note=internal_note,
+                                  actor=actor)  # fmt: skip
+            else:
+                made = operator_change(
+                    current, target, fields, payout_amount=payout_amount, note=note,
+                    internal_note=internal_note, actor=actor,
+                )  # fmt: skip
+            return replace(made, unique_tx=unique)
 
         # Changer refuses a move off the lifecycle's edges, judged on the order as it is; the
-        # amounts are checked against what it then holds.
+        # amounts are checked against what it then holds. A hash another order took meanwhile
+        # loses the write like a stale version (the `unique_tx` guard).
         changed, _ = await Changer(self.deps).change(
             order_id,
             decide,
@@ -255,6 +283,20 @@ class Ordering:
             current=order,
         )
         return changed
+
+    async def _read_with_holders(
+        self, order_id: str, recorded: dict[str, str]
+    ) -> tuple[Order, list[dict[str, Any]]]:
+        """The order, and the orders that already hold a hash in `recorded`, in one round
+        trip."""
+        if not recorded or not order_id.startswith("ord_"):
+            return await self.read(order_id), []
+        found, holders = await self.store.read_with(
+            order_id, self.store.holding(spellings(recorded.values()))
+        )
+        if found is None:
+            raise NotFound("No order with this id. Check the link you were given.")
+        return found, holders
 
 
 def _with_customer_key(stored: str, customer_key: str) -> str:
