@@ -64,6 +64,10 @@ class Settings:
     # Named operators (ADMIN_TOKENS="name:token,…"): (name, token) pairs.
     admin_tokens: tuple[tuple[str, str], ...] = ()
     payout_overdue_minutes: int = 30
+    # What the customer is told to expect: the payout within this long of the payment being
+    # final (GET /api/currencies serves it to the site). Above PAYOUT_OVERDUE_MINUTES, the
+    # operator hears of a late payout before the promise to the customer is broken.
+    payout_promise_minutes: int = 60
     # Wrong operator tokens a client address may send in ten minutes; past them each wrong
     # token answers 429 instead of 401. A right token is let in all the same (api/auth.py).
     admin_failures_allowed: int = 20
@@ -171,6 +175,7 @@ class Settings:
             admin_token=admin_token,
             admin_tokens=operators,
             payout_overdue_minutes=integer("PAYOUT_OVERDUE_MINUTES", 30),
+            payout_promise_minutes=integer("PAYOUT_PROMISE_MINUTES", 60),
             admin_failures_allowed=integer("ADMIN_FAILURES_ALLOWED", 20),
             rate_limit_orders_per_minute=integer("RATE_LIMIT_ORDERS_PER_MINUTE", 10),
             rate_limit_quotes_per_minute=integer("RATE_LIMIT_QUOTES_PER_MINUTE", 60),

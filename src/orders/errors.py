@@ -72,8 +72,9 @@ class MethodNotAllowed(ApiError):
 class Forbidden(ApiError):
     status, code = 403, "forbidden"
     default_message = (
-        "Only the link you were given when you placed the order can change it; this one can "
-        "only show it. Open that link, or contact support."
+        "This link can show the order but not change it: only a link with the order's key "
+        "can. Open the link you were given, or have a new one emailed to the order's address "
+        "from its payment page, or contact support."
     )
 
 

@@ -4,16 +4,13 @@ EMAIL_API_URL pointed at a fake of Resend's API on loopback that records what it
 from __future__ import annotations
 
 import json
-import threading
-import uuid
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
-from tests.fakes.loopback import Loopback
+from tests.fakes.resend import FakeResend
 from tests.support.inprocess import order_body
 from tests.support.localhost import Client, LocalHost, local_host
 
@@ -21,51 +18,6 @@ API_KEY = "re_blackbox_key_not_real"
 SENDER = "ONE CASH <orders@example.com>"
 SITE = "https://onncx.example"
 CUSTOMER = "alice@example.com"
-
-
-@dataclass(frozen=True)
-class Sent:
-    path: str
-    headers: dict[str, str]
-    body: dict[str, Any]
-
-
-class FakeResend:
-    """Resend's `POST /emails` on loopback: records each request, then answers `status` (200
-    with an email id, as Resend does, or the failure it is told to give)."""
-
-    def __init__(self) -> None:
-        self.status = 200
-        self.sent: list[Sent] = []
-        self._lock = threading.Lock()
-        self._loopback = Loopback(self._receive)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._loopback.port}/emails"
-
-    def up(self) -> FakeResend:
-        self._loopback.up()
-        return self
-
-    def down(self) -> None:
-        self._loopback.down()
-
-    def _receive(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:
-        headers = {k.lower(): v for k, v in handler.headers.items()}
-        with self._lock:  # recorded before answering: once answered, it is here
-            self.sent.append(Sent(handler.path, headers, json.loads(raw)))
-        ok = self.status == 200
-        answer = json.dumps({"id": str(uuid.uuid4())}).encode() if ok else b""
-        handler.send_response(self.status)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(answer)))
-        handler.end_headers()
-        handler.wfile.write(answer)
-
-    def to(self, address: str) -> list[Sent]:
-        with self._lock:
-            return [s for s in self.sent if s.body["to"] == [address]]
 
 
 @pytest.fixture
@@ -156,3 +108,28 @@ def test_an_order_without_an_email_sends_none(host: LocalHost, provider: FakeRes
     pay(api, reply.json["id"], "finished")
     assert host.run_cron()["emailed"] == 0
     assert provider.sent == []
+
+
+def test_a_new_link_asked_for_is_emailed_and_acts_on_the_order(
+    host: LocalHost, provider: FakeResend
+) -> None:
+    api = host.client()
+    order = create(api)
+
+    reply = api.request("POST", f"/api/order/{order['id']}/link")
+
+    assert reply.status == 202 and "key" not in reply.json
+    email = provider.wait_for(CUSTOMER, "Your link to order")
+    found = re.search(rf"{re.escape(SITE)}/payment\.html\?id={order['id']}#key=([\w-]+)",
+                      email.body["text"])  # fmt: skip
+    assert found, email.body["text"]
+    key = found[1]
+    assert key != order["customer_key"]
+    short = api.request("POST", f"/api/sandbox/pay/{order['id']}", {"amount": "0.004"})
+    assert short.json["order"]["status"] == "action_required"  # the choices wait for the key
+    choice = {"choice": "refund", "refund_address": "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"}
+    old = api.request("POST", f"/api/order/{order['id']}/choice",
+                      {**choice, "key": order["customer_key"]})  # fmt: skip
+    assert old.status == 403
+    new = api.request("POST", f"/api/order/{order['id']}/choice", {**choice, "key": key})
+    assert new.status == 200 and new.json["status"] == "refunding"

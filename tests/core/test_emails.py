@@ -78,7 +78,7 @@ def test_a_new_order_gets_its_page_and_no_instruction_to_send_anything() -> None
     assert f"Your order: {PAGE}\n" in text
     assert "If this wasn't you, ignore this email" in text
     for leak in ("send", "pay to", "rDepositAddress", "12345", "memo", "0.01", "945.25",
-                 "TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7", "XRP", "USDTTRC20"):  # fmt: skip
+                 "TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7", "XRP", "USDTTRC20", "USDT"):  # fmt: skip
         assert leak.lower() not in (email["subject"] + text).lower(), leak
 
 
@@ -95,8 +95,8 @@ def test_paid_says_the_payout_is_on_its_way_and_what_happens_to_an_excess() -> N
     exact = message(an_order(Status.PAID, received_amount="0.01"))
     assert exact["kind"] == "paid"
     assert (
-        "We are now sending 945.25 USDTTRC20 to TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7"
-        in (exact["text"])
+        "We are now sending 945.25 USDT to TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7 on the TRON "
+        "network, within 60 minutes." in (exact["text"])
     )
     assert "refunded" not in exact["text"]
 
@@ -108,7 +108,7 @@ def test_paid_says_the_payout_is_on_its_way_and_what_happens_to_an_excess() -> N
 def test_the_payout_email_carries_the_transaction_and_its_explorer_link() -> None:
     email = message(an_order(Status.COMPLETED, received_amount="0.01", payout_tx_hash=PAYOUT_HASH))
     assert email["kind"] == "payout_sent"
-    assert email["subject"] == "945.25 USDTTRC20 sent for order ord_test"
+    assert email["subject"] == "945.25 USDT sent for order ord_test"
     assert f"Transaction: {PAYOUT_HASH}" in email["text"]
     assert f"https://tronscan.org/#/transaction/{PAYOUT_HASH}" in email["text"]
 
@@ -131,7 +131,7 @@ def test_a_short_payment_says_what_is_missing_and_each_choice() -> None:
     text = message(order)["text"]
     assert "We received 0.004 BTC of the 0.01 BTC order ord_test asked for: 0.006 BTC" in text
     assert "send the remaining 0.006 BTC" in text
-    assert "a payout of 378.1 USDTTRC20 for what arrived" in text  # 945.25 × 0.4
+    assert "a payout of 378.1 USDT for what arrived" in text  # 945.25 × 0.4
     assert "have the 0.004 BTC refunded" in text
 
 

@@ -33,7 +33,8 @@ async def test_a_failed_payment_holding_money_offers_its_customer_a_refund(
     }  # fmt: skip
 
     nowhere = await harness.choose(order["id"], "refund")
-    assert nowhere.status == 422 and nowhere.json["error"]["details"][0]["field"] == "refund_address"
+    assert nowhere.status == 422
+    assert nowhere.json["error"]["details"][0]["field"] == "refund_address"
     chosen = await harness.choose(order["id"], "refund", refund_address=BTC_ADDRESS)
 
     assert chosen.status == 200, chosen.json

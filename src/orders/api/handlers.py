@@ -22,13 +22,14 @@ from orders.domain.lifecycle import Status
 from orders.domain.order import Order
 from orders.domain.problems import Choice
 from orders.domain.times import timestamp
-from orders.errors import FieldError, NotFound, ValidationFailed
+from orders.errors import FieldError, NotFound, RateLimited, ValidationFailed
 from orders.ports import Deps
 from orders.processors.base import Processor
 from orders.usecases.backoffice import BackOffice
 from orders.usecases.catalog import Catalog
 from orders.usecases.choices import Choices
 from orders.usecases.emails import Emails
+from orders.usecases.links import Links
 from orders.usecases.ordering import Ordering
 from orders.usecases.payments import Payments
 from orders.usecases.webhooks import Webhooks
@@ -52,6 +53,7 @@ class Handlers:
         self.emails = Emails(deps)
         self.backoffice = BackOffice(deps)
         self.choices = Choices(self.ordering)
+        self.links = Links(deps)
 
     async def health(self, request: Request, params: Params) -> Response:
         try:
@@ -68,7 +70,10 @@ class Handlers:
 
     async def currencies(self, request: Request, params: Params) -> Response:
         currencies = await self.catalog.currencies()
-        return json_response({"currencies": [c.public() for c in currencies.values()]})
+        return json_response({
+            "currencies": [c.public() for c in currencies.values()],
+            "payout_promise_minutes": self.deps.settings.payout_promise_minutes,
+        })  # fmt: skip
 
     async def quote(self, request: Request, params: Params) -> Response:
         source, target, amount = check_quote(await self.catalog.currencies(), request.query)
@@ -120,9 +125,24 @@ class Handlers:
                 [FieldError("choice", f"must be one of {', '.join(c.value for c in Choice)}")]
             ) from None
         changed = await self.choices.choose(
-            params["id"], body.key, choice, body.refund_address, body.refund_extra_id
+            params["id"],
+            body.key,
+            choice,
+            body.refund_address,
+            body.refund_extra_id,
+            body.refund_no_tag,
         )
         return order_response(changed)
+
+    async def email_link(self, request: Request, params: Params) -> Response:
+        """A fresh link to act on the order, emailed to its address; answered alike whether or
+        not it has one."""
+        await self._limit("orders", f"link:{params['id']}")
+        message = await self.links.email_link(params["id"])
+        return json_response({"id": params["id"], "message": message}, 202)
+
+    async def lookup(self, request: Request, params: Params) -> Response:
+        return json_response(await self.links.find(request.query.get("tx_hash")))
 
     async def ipn(self, request: Request, params: Params) -> Response:
         """A processor's signed callback: verified on the raw body before anything is trusted."""
@@ -186,6 +206,21 @@ class Handlers:
 
     async def openapi(self, request: Request, params: Params) -> Response:
         return json_response(openapi.document(self.deps.settings))
+
+    async def _limit(self, bucket: str, key: str) -> None:
+        """One more count against `bucket`'s limiter, under a key of the handler's choosing (the
+        route's own count is per client address: `App._limited`). A broken limiter lets the
+        request through, as there."""
+        limiter = self.deps.limiters.get(bucket)
+        if limiter is None:
+            return
+        try:
+            retry_after = await limiter.hit(f"{bucket}:{key}")
+        except Exception:
+            log.exception("rate limiter %s failed; allowing the request", bucket)
+            return
+        if retry_after is not None:
+            raise RateLimited(retry_after)
 
     async def _operator(self, request: Request) -> Operator:
         return await authorize_operator(

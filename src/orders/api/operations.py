@@ -26,6 +26,7 @@ from orders.errors import (
     PayloadTooLarge,
     ProcessorUnavailable,
     RateLimited,
+    ServiceUnavailable,
     Unauthorized,
     ValidationFailed,
     VersionConflict,
@@ -182,6 +183,23 @@ OPERATIONS: dict[str, Operation] = {
         (*WITH_BODY, Forbidden, NotFound, ChoiceUnavailable, OfferExpired, RateLimited,
          ProcessorUnavailable),
         ChoiceBody,
+    ),
+    "email_link": Operation(
+        "Email the order's address a new link that can act on it (the choices, from any "
+        "device): a new `customer_key`, in the link's #fragment only, which replaces the old "
+        "one. The answer is the same whether or not the order has an email address; 503 when "
+        "this exchange sends no emails. Rate limited per client and per order.",
+        {202: Answer("Sent, if the order has an address.", out.LinkRequested)},
+        (NotFound, RateLimited, ServiceUnavailable),
+    ),
+    "lookup": Operation(
+        "Find an order by its deposit's transaction hash, exactly as written: its id and "
+        "payment page. Rate limited.",
+        {200: Answer("The order.", out.FoundOrder, links={"ReadOrder": Link("get_order", _ID)})},
+        (ValidationFailed, NotFound, RateLimited),
+        params=(Param("tx_hash", "query", "The deposit's transaction hash (16 to 128 letters and "
+                      "digits, an optional 0x before them).", True,
+                      {"type": "string", "pattern": "^(0x)?[0-9A-Za-z]{16,128}$"}),),
     ),
     "ipn": Operation(
         "The payment processor's signed callback; the signature is checked before anything.",

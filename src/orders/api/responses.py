@@ -74,19 +74,31 @@ class Health(Shape):
 
 
 class Currency(Shape):
-    code: str = Field(examples=["btc"])
-    name: str
-    network: str
-    needs_extra_id: bool = Field(description="A memo or destination tag must go with payouts.")
+    code: str = Field(examples=["usdttrc20"], description="The processor's ticker: what the API "
+                      "takes and answers.")  # fmt: skip
+    name: str = Field(examples=["Tether USD"], description="The coin, as a person knows it.")
+    network: str = Field(examples=["trx"], description="The processor's code of its network.")
+    needs_extra_id: bool = Field(description="A memo or destination tag goes with payouts.")
     address_pattern: str = Field(description="A regular expression a payout address matches.")
     extra_id_pattern: str | None
     min_amount: DecimalText
     max_amount: DecimalText
     decimals: int
+    symbol: str = Field(examples=["USDT"], description="What an amount is written with.")
+    network_name: str = Field(examples=["TRON"], description="The network, as a person knows "
+                              "it: coins sent on another network are lost.")  # fmt: skip
+    extra_id_optional: bool = Field(
+        description="The tag may be left out when the wallet paid needs none (`payout_no_tag`, "
+        "`refund_no_tag`); false where it is required."
+    )
 
 
 class Currencies(Shape):
     currencies: list[Currency]
+    payout_promise_minutes: int = Field(
+        ge=1, description="The payout is sent within this long of the payment being final "
+        "(PAYOUT_PROMISE_MINUTES): what the payment page tells the customer to expect."
+    )  # fmt: skip
 
 
 class Amount(Shape):
@@ -155,7 +167,10 @@ class Offer(Shape):
 class Action(Shape):
     """What went wrong with the payment and what the customer may choose (docs/api.md)."""
 
-    reason: Literal["late_deposit", "underpaid"]
+    reason: Literal["late_deposit", "underpaid", "payment_failed"] = Field(
+        description="`payment_failed`: the order is `failed` but holds money, which the customer "
+        "may ask back (`refund`)."
+    )
     received: DecimalText
     choices: list[Literal["fresh_quote", "continue", "send_rest", "partial_payout", "refund"]]
     remaining: DecimalText | None = Field(description="Underpaid: what is still to send.")
@@ -191,7 +206,9 @@ class Order(Shape):
     excess: DecimalText | None = Field(
         description="Paid beyond the amount (deposit's currency): refunded to the refund address."
     )
-    action: Action | None = Field(description="Set while `action_required`.")
+    action: Action | None = Field(
+        description="Set while `action_required`, and on a `failed` order that holds money."
+    )
     timeline: list[TimelineEntry]
 
 
@@ -263,6 +280,19 @@ class OperatorOrders(Shape):
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null at the end."
     )
+
+
+class LinkRequested(Shape):
+    """The same answer whether or not the order has an email address: it reveals nothing."""
+
+    id: str = Field(pattern=r"^ord_[A-Za-z0-9_-]+$")
+    message: str = Field(description="What happens now, for a person.")
+
+
+class FoundOrder(Shape):
+    id: str = Field(pattern=r"^ord_[A-Za-z0-9_-]+$")
+    page: str = Field(description="The order's payment page (PUBLIC_SITE_URL), by its id: it "
+                      "shows the order; changing it needs the customer's key.")  # fmt: skip
 
 
 class SandboxPaid(Shape):

@@ -41,6 +41,11 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", "/api/order/{id}", "update_order"),
     # Asks the processor for a fresh quote, so it counts against the quotes' limit.
     Route("POST", "/api/order/{id}/choice", "choose", limit="quotes"),
+    # Sends an email, as a create does: it counts against the orders' limit (and, per order,
+    # again in the handler, so many clients cannot flood one inbox either).
+    Route("POST", "/api/order/{id}/link", "email_link", limit="orders"),
+    # A read, but one that searches: counted like the quotes, so nobody trawls it.
+    Route("GET", "/api/lookup", "lookup", limit="quotes"),
     Route("POST", "/api/ipn/{processor}", "ipn"),
     Route("POST", "/api/sandbox/pay/{id}", "sandbox_pay"),
     Route("GET", "/api/admin/orders", "admin_orders"),

@@ -57,6 +57,14 @@ class CreateOrderBody(BaseModel):
     refund_address: StrictStr | None = None
     refund_extra_id: StrictStr | None = None
     email: StrictStr | None = None
+    payout_no_tag: StrictBool = Field(
+        False,
+        description="The payout wallet needs no memo or tag (a personal XRP wallet): the payout "
+        "goes without `payout_extra_id`, where the currency allows it (`extra_id_optional`).",
+    )
+    refund_no_tag: StrictBool = Field(
+        False, description="The same for the refund address and `refund_extra_id`."
+    )
     # The pattern is for the OpenAPI document; `exchange.customer_key_problem` checks it.
     customer_key: (
         Annotated[
@@ -140,6 +148,11 @@ class ChoiceBody(BaseModel):
         None, description="With `refund` or `refund_address`: where the refund goes."
     )
     refund_extra_id: StrictStr | None = Field(None, description="Its memo or tag, if it needs one.")
+    refund_no_tag: StrictBool = Field(
+        False,
+        description="The refund wallet needs no memo or tag (a personal XRP wallet), where the "
+        "currency allows it (`extra_id_optional`).",
+    )
 
 
 class SandboxPayBody(BaseModel):

@@ -7,7 +7,8 @@ An email is queued in the outbox in the same batch as the change it tells of (ch
 so it is never sent for a change that did not happen, nor lost for one that did. It is plain
 text, written in full when queued: what the customer reads is what the order was then. It
 links to the payment page by the order's id only; the customer's key never leaves the browser
-it was given to.
+it was given to, except in the one email its customer asks for (`action_link`), which carries a
+new key that replaces the old one.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from orders import strict_json
 from orders.config import Settings
 from orders.domain import money, problems
 from orders.domain.changes import WebhookEvent
+from orders.domain.currencies import KNOWN, symbol_of
 from orders.domain.lifecycle import Status
 from orders.domain.order import Order
 from orders.ports import OutboundRequest
@@ -91,6 +93,43 @@ def email_for(
     return WebhookEvent(event_id, order.id, f"email.{name}", payload, created_at, CHANNEL)
 
 
+# The email with a link that can act on the order, sent when its customer asks for one (from
+# another device, or after closing the tab): the only email that carries the customer's key.
+ACTION_LINK = "action_link"
+
+
+def action_page(settings: Settings, order_id: str, key: str) -> str:
+    """The payment page with the customer's key in its #fragment, which no browser sends to a
+    server, as the exchange form leaves it."""
+    return f"{payment_page(settings, order_id)}#key={key}"
+
+
+def action_link(
+    order: Order, settings: Settings, key: str, event_id: str, created_at: str
+) -> WebhookEvent | None:
+    """The email that hands the customer a fresh key to `order` (it replaced the old one); None
+    when emails are off or the order has no address. It goes only to the address the order was
+    placed with, and says that whoever holds the link can act on the order."""
+    if not settings.emails_enabled or not order.email:
+        return None
+    link = action_page(settings, order.id, key)
+    text = (
+        f"You asked for a link that can act on order {order.id}: choose what happens to a late "
+        "or short payment, ask for a refund, or say where a refund goes.\n\n"
+        f"{link}\n\n"
+        "Whoever has this link can make those choices, so keep it to yourself and do not "
+        "forward this email. It replaces the links given before: they still show the order, "
+        "but can no longer change it.\n\n"
+        "If you did not ask for it, you can ignore this email: nothing happens to the order "
+        "unless someone opens the link and makes a choice.\n\n"
+        f"{BRAND} ({settings.public_site_url}). You get this email because this address was "
+        f"given with order {order.id}.\n"
+    )
+    payload = strict_json.dumps({"to": order.email, "subject": f"Your link to order {order.id}",
+                                 "text": text, "kind": ACTION_LINK})  # fmt: skip
+    return WebhookEvent(event_id, order.id, f"email.{ACTION_LINK}", payload, created_at, CHANNEL)
+
+
 def provider_url(settings: Settings) -> str | None:
     """Where emails are posted: EMAIL_API_URL when set, else the provider's own address."""
     if not settings.emails_enabled or settings.email_provider is None:
@@ -137,7 +176,19 @@ def _kind(order: Order, kind: str | None) -> str | None:
 
 
 def _amount(amount: str | None, currency: str) -> str:
-    return f"{amount} {currency.upper()}"
+    """`945.25 USDT`: the coin's symbol, never the processor's ticker (`usdttrc20`)."""
+    return f"{amount} {symbol_of(currency)}"
+
+
+def _on(currency: str) -> str:
+    """` on the TRON network`: where a payout or refund goes, for a coin on several networks."""
+    known = KNOWN.get(currency.lower())
+    return f" on the {known.network_name} network" if known else ""
+
+
+def _minutes(count: int) -> str:
+    """`60 minutes`, `1 minute`: the payout's promise (PAYOUT_PROMISE_MINUTES)."""
+    return f"{count} minute" if count == 1 else f"{count} minutes"
 
 
 def _when(at: str) -> str:
@@ -189,8 +240,9 @@ def _paid(order: Order, settings: Settings) -> tuple[str, str]:
         f"{order.id} is confirmed.",
         "",
         f"We are now sending {_amount(order.to_amount, order.to_currency)} to "
-        f"{_address(order.payout_address, order.payout_extra_id)}. You will get another email "
-        "with the transaction once it is sent.",
+        f"{_address(order.payout_address, order.payout_extra_id)}{_on(order.to_currency)}, "
+        f"within {_minutes(settings.payout_promise_minutes)}. You will get another email with "
+        "the transaction once it is sent.",
     ]
     if excess := problems.excess(order):
         where = (
@@ -206,8 +258,8 @@ def _paid(order: Order, settings: Settings) -> tuple[str, str]:
 def _payout_sent(order: Order, settings: Settings) -> tuple[str, str]:
     to = _amount(order.to_amount, order.to_currency)
     lines = [
-        f"We have sent {to} to {_address(order.payout_address, order.payout_extra_id)} for "
-        f"order {order.id}.",
+        f"We have sent {to} to {_address(order.payout_address, order.payout_extra_id)}"
+        f"{_on(order.to_currency)} for order {order.id}.",
         "",
         _tx(order.to_currency, order.payout_tx_hash),
         "",

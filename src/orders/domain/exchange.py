@@ -29,6 +29,9 @@ class NewOrder:
     refund_address: str | None = None
     email: str | None = None
     refund_extra_id: str | None = None
+    # The customer says their wallet needs no tag (only where the currency lets one be left out).
+    payout_no_tag: bool = False
+    refund_no_tag: bool = False
 
 
 Exchange = tuple[Currency | None, Currency | None, Decimal]
@@ -86,11 +89,11 @@ def check_order(
     )
     if target:
         problems += destination_problems(
-            target, body.payout_address, body.payout_extra_id, "payout"
+            target, body.payout_address, body.payout_extra_id, "payout", body.payout_no_tag
         )
     if source and body.refund_address:
         problems += destination_problems(
-            source, body.refund_address, body.refund_extra_id, "refund"
+            source, body.refund_address, body.refund_extra_id, "refund", body.refund_no_tag
         )
     if body.email is not None and not _email_ok(body.email):
         problems.append(FieldError("email", "is not a valid email address"))
@@ -101,17 +104,27 @@ def check_order(
 
 
 def destination_problems(
-    currency: Currency, address: str, extra_id: str | None, role: str
+    currency: Currency, address: str, extra_id: str | None, role: str, no_tag: bool = False
 ) -> list[FieldError]:
     """What is wrong with sending `currency` to `address` (and its memo or tag), each problem
-    under `{role}_address` or `{role}_extra_id`: payouts and refunds are checked alike."""
+    under `{role}_address` or `{role}_extra_id`: payouts and refunds are checked alike. `no_tag`
+    is the customer saying their wallet needs no tag: taken where the currency lets one be left
+    out (`extra_id_optional`), never in place of a tag they gave."""
     problems = []
     if problem := currency.address_problem(address):
         problems.append(FieldError(f"{role}_address", problem))
-    if currency.needs_extra_id and not extra_id:
-        problems.append(
-            FieldError(f"{role}_extra_id", f"is required for {currency.name} (destination tag)")
-        )
+    if no_tag and extra_id:
+        problems.append(FieldError(f"{role}_no_tag", f"goes without a {role}_extra_id"))
+    elif no_tag and currency.needs_extra_id and not currency.extra_id_optional:
+        problems.append(FieldError(f"{role}_no_tag", f"{currency.name} cannot be sent without "
+                                   "its memo or tag"))  # fmt: skip
+    elif no_tag:
+        pass  # a wallet that needs no tag gets none
+    elif currency.needs_extra_id and not extra_id:
+        unless = f"; if the wallet needs none, send {role}_no_tag"
+        where = unless if currency.extra_id_optional else ""
+        problem = f"is required for {currency.name} (destination tag){where}"
+        problems.append(FieldError(f"{role}_extra_id", problem))
     elif extra_id and not currency.needs_extra_id:
         problems.append(FieldError(f"{role}_extra_id", f"{currency.name} takes no extra id"))
     elif extra_id and (problem := currency.extra_id_problem(extra_id)):

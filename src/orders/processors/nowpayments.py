@@ -62,7 +62,9 @@ class NowPayments:
             listed.append(
                 Currency(
                     code=code,
-                    name=str(item.get("name") or code.upper()),
+                    # Ours first: a customer reads "Tether USD" on the TRON network, where
+                    # NOWPayments writes its own names ("Tether USD (Tron)").
+                    name=local.name if local else str(item.get("name") or code.upper()),
                     network=str(item.get("network") or code),
                     address_pattern=_pattern(item.get("wallet_regex"))
                     or (local.address_pattern if local else r"\S{10,128}"),
@@ -71,6 +73,9 @@ class NowPayments:
                     decimals=local.decimals if local else 8,
                     needs_extra_id=bool(item.get("extra_id_exists")),
                     extra_id_pattern=_pattern(item.get("extra_id_regex")),
+                    symbol=local.symbol if local else "",
+                    network_name=local.network_name if local else "",
+                    extra_id_optional=bool(local and local.extra_id_optional),
                 )
             )
         return listed

@@ -58,6 +58,7 @@ _MUTABLE = (
     "offer",
     "deposit_states",
     "refund_owed",
+    "customer_key_hash",  # a new key, emailed to the customer (usecases.links)
 )
 
 
@@ -68,6 +69,18 @@ class OrderStore:
     async def get(self, order_id: str) -> Order | None:
         row = await self.db.prepare(f"{_SELECT_ORDERS} WHERE id = ?").bind(order_id).first()
         return None if row is None else _order(row)
+
+    async def find_by_deposit_tx(self, tx_hash: str) -> str | None:
+        """The id of the order (the newest, should two hold it) whose deposit is `tx_hash`,
+        exactly as written."""
+        row = await (
+            self.db.prepare(
+                "SELECT id FROM orders WHERE deposit_tx_hash = ? ORDER BY created_at DESC LIMIT 1"
+            )
+            .bind(tx_hash)
+            .first()
+        )
+        return None if row is None else str(row["id"])
 
     async def read_with(
         self, order_id: str, statement: Statement

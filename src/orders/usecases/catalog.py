@@ -30,7 +30,8 @@ class Catalog:
         self.processor = processor
 
     async def currencies(self) -> dict[str, Currency]:
-        key = f"currencies:v1:{self.processor.name}"
+        # v2: the entries carry the names a person reads (symbol, network_name).
+        key = f"currencies:v2:{self.processor.name}"
         cached = await self._cached(key)
         if isinstance(cached, list):
             listed = [Currency.from_public(item) for item in cached]

@@ -18,6 +18,9 @@ MAX_RACES = 5
 # Statements to write with a change, made for the order as it will be written (or as it was
 # read, when nothing changes): processor receipts and "heard from" marks ride in the same batch.
 Also = Callable[[Order], list[Statement]]
+# What a change queues in place of what its status would (the customer's emailed link): made for
+# the order as it will be written, and written only if the change is.
+Outbox = Callable[[Order], list[WebhookEvent]]
 
 
 def outbox_of(deps: Deps, order: Order, created: bool = False) -> list[WebhookEvent]:
@@ -42,9 +45,11 @@ class Changer:
         expected_version: int | None = None,
         current: Order | None = None,
         also: Also | None = None,
+        outbox: Outbox | None = None,
     ) -> tuple[Order, bool]:
         """Applies `decide` to the order; (order after, whether anything changed). One batch
         when `current` is the order as just read, one more round trip when it is not given.
+        `outbox`, when given, is what the change queues (with it, in the same guarded batch).
 
         With `expected_version` a lost race is a `VersionConflict`; without it the decision is
         made again on the fresh order, so no change is ever applied over a stale read.
@@ -62,7 +67,7 @@ class Changer:
                 if also is not None:
                     await self.deps.db.batch(also(before))
                 return before, False
-            after, statements = self._write(before, change)
+            after, statements = self._write(before, change, outbox)
             results = await self.deps.db.batch([*statements, *(also(after) if also else [])])
             if changes(results[0]) == 1:
                 return after, True
@@ -90,11 +95,15 @@ class Changer:
         results = await self.deps.db.batch(statements)
         return [after for after, at in written if changes(results[at]) == 1]
 
-    def _write(self, before: Order, change: Change) -> tuple[Order, list[Statement]]:
+    def _write(
+        self, before: Order, change: Change, queued: Outbox | None = None
+    ) -> tuple[Order, list[Statement]]:
         """The order after `change`, and the statements that write it, its event and webhook."""
         now = timestamp(self.deps.clock())
         after, event = evolve(before, change, now, self.deps.tokens(12))
-        if change.notify:
+        if queued is not None:
+            outbox = queued(after)
+        elif change.notify:
             outbox = [webhook_event(after, self.deps.new_id("evt"), now, change.notify)]
         else:
             outbox = outbox_of(self.deps, after) if event else []

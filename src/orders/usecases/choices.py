@@ -39,6 +39,7 @@ class Choices:
         choice: Choice,
         refund_address: str | None = None,
         refund_extra_id: str | None = None,
+        refund_no_tag: bool = False,
     ) -> Order:
         """Makes `choice` for the order, as it is when written (a lost race is judged again)."""
         order = await self.ordering.read(order_id)
@@ -48,7 +49,9 @@ class Choices:
         now = self.deps.clock()
         choices.check(order, choice, now)  # before asking the processor for anything
         currencies = await self.catalog.currencies()
-        refund_to = _refund_to(order, choice, currencies, refund_address, refund_extra_id)
+        refund_to = _refund_to(
+            order, choice, currencies, refund_address, refund_extra_id, refund_no_tag
+        )
         if choice is Choice.FRESH_QUOTE:
             source, target = currencies.get(order.pay_currency), currencies.get(order.to_currency)
             if source is None or target is None:
@@ -56,6 +59,7 @@ class Choices:
             quote = await self.catalog.quote(source, target, order.received, "choice")
 
             def decide(current: Order) -> Change | None:
+                _still_opens(current, key)
                 if current.received != quote.amount:
                     raise ChoiceUnavailable(
                         "More arrived while we were quoting; ask for a fresh quote again."
@@ -64,6 +68,7 @@ class Choices:
         else:
 
             def decide(current: Order) -> Change | None:
+                _still_opens(current, key)
                 unchanged = (current.refund_address, current.refund_extra_id) == refund_to
                 if choice is Choice.REFUND_ADDRESS and unchanged:
                     return None  # already where a refund goes: nothing to write or announce
@@ -82,17 +87,25 @@ class Choices:
         return changed
 
 
+def _still_opens(order: Order, key: str) -> None:
+    """A choice judged again on a fresh read (a lost race) is judged with the key it holds now:
+    a new link emailed meanwhile (usecases.links) has retired the old key."""
+    if not order.opens_with(key):
+        raise Forbidden()
+
+
 def _refund_to(
     order: Order,
     choice: Choice,
     currencies: dict[str, Currency],
     address: str | None,
     extra_id: str | None,
+    no_tag: bool = False,
 ) -> tuple[str, str | None] | None:
     """The refund address (and memo) given with a refund, checked like a payout address;
     None when none is given and the order's own will do."""
     if choice not in (Choice.REFUND, Choice.REFUND_ADDRESS):
-        if address or extra_id:
+        if address or extra_id or no_tag:
             problem = f"goes only with refund or refund_address, not {choice.value}"
             raise ValidationFailed([FieldError("refund_address", problem)])
         return None
@@ -105,6 +118,6 @@ def _refund_to(
     if currency is None:
         raise ChoiceUnavailable(f"{order.pay_currency} is no longer offered, so a refund "
                                 "address cannot be checked here; contact support.")  # fmt: skip
-    if found := destination_problems(currency, address, extra_id, "refund"):
+    if found := destination_problems(currency, address, extra_id, "refund", no_tag):
         raise ValidationFailed(found)
     return address, extra_id

@@ -80,6 +80,9 @@ class Ordering:
         if not 1 <= len(key) <= 255:
             raise ValidationFailed([FieldError("Idempotency-Key", "must be 1 to 255 characters")])
         asked: dict[str, object] = asdict(request)
+        for flag in ("payout_no_tag", "refund_no_tag"):
+            if not asked[flag]:
+                del asked[flag]  # unset, the fingerprints made before the flags existed hold
         if customer_key is not None:  # a key proven by its hash; absent, the old fingerprints hold
             asked["customer_key"] = customer_key_hash(customer_key)
         fingerprint = hashlib.sha256(json.dumps(asked, sort_keys=True).encode()).hexdigest()
