@@ -64,8 +64,16 @@ function toError(response, data) {
 }
 
 export async function getCurrencies() {
+  return (await getCatalog()).currencies;
+}
+
+/** The currencies and what goes with them: `{currencies, payout_promise_minutes}`. */
+export async function getCatalog() {
   const { data } = await call("/api/currencies");
-  return Array.isArray(data.currencies) ? data.currencies : [];
+  return {
+    currencies: Array.isArray(data.currencies) ? data.currencies : [],
+    payout_promise_minutes: data.payout_promise_minutes ?? null,
+  };
 }
 
 export async function getQuote(from, to, amount, signal) {
@@ -101,6 +109,19 @@ export async function chooseForOrder(id, body) {
     body,
   });
   return { order: data, etag: headers.get("ETag") };
+}
+
+/** Asks for a new link that can act on the order, emailed to its address (the same answer
+ * whether or not it has one): `{id, message}`. */
+export async function requestLink(id) {
+  const { data } = await call(`/api/order/${encodeURIComponent(id)}/link`, { method: "POST" });
+  return data;
+}
+
+/** The order whose deposit is the transaction `txHash`: `{id, page}`; a 404 ApiError if none. */
+export async function findByDeposit(txHash) {
+  const { data } = await call(`/api/lookup?${new URLSearchParams({ tx_hash: txHash })}`);
+  return data;
 }
 
 /** The sandbox processor's deposit: `{amount?, status?, late?}` (amount omitted: what is owed). */

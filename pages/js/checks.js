@@ -86,7 +86,10 @@ export async function checksumProblems(body, currencies, skip = new Set()) {
 
 export function extraIdProblem(extraId, currency) {
   if (!currency?.needs_extra_id) return null;
-  if (!extraId) return `${currency.name} needs a memo or tag to credit your payout.`;
+  if (!extraId) {
+    const unless = currency.extra_id_optional ? " If your wallet needs none, tick “My wallet needs no tag”." : "";
+    return `${currency.name} needs a memo or tag to credit your payout.${unless}`;
+  }
   if (currency.extra && !currency.extra.test(extraId)) return "This memo or tag has the wrong format.";
   return null;
 }
@@ -102,7 +105,7 @@ export function problems(body, currencies) {
   if (source && source === target) add("to_currency", "Choose two different currencies.");
   add("amount", amountProblem(body.amount, source));
   add("payout_address", addressProblem(body.payout_address, target, true));
-  add("payout_extra_id", extraIdProblem(body.payout_extra_id, target));
+  if (!body.payout_no_tag) add("payout_extra_id", extraIdProblem(body.payout_extra_id, target));
   add("refund_address", addressProblem(body.refund_address, source, false));
   if (body.email && !EMAIL.test(body.email)) add("email", "Enter an email address like name@example.com.");
   return found;

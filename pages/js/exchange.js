@@ -1,13 +1,14 @@
 // The exchange form (index.html): currencies, a live quote, checks as you type, and one order
 // per attempt. Checks here only help the person; the API decides and its field errors are shown
 // next to the fields they name.
-import { ApiError, createOrder, getCurrencies, getQuote } from "./api.js";
+import { ApiError, createOrder, getCatalog, getQuote } from "./api.js";
 import {
   FIELDS, addressProblem, amountProblem, apiProblems, checksumProblem, checksumProblems,
   normalizeAmount, prepareCurrency, problems,
-  sentence, upper,
+  sentence,
 } from "./checks.js";
 import { isDecimal } from "./decimal.js";
+import { amountOf, coin, learn, symbol } from "./names.js";
 
 const $ = (id) => document.getElementById(id);
 const form = $("exchange");
@@ -18,6 +19,7 @@ const payoutInput = $("payout_address");
 const extraInput = $("payout_extra_id");
 const refundInput = $("refund_address");
 const emailInput = $("email");
+const noTagInput = $("payout_no_tag");
 const submitButton = $("submit");
 
 const OPTIONAL_FIELDS = new Set(["refund_address", "email"]);
@@ -30,19 +32,18 @@ let quoteController = null;
 let quoteExpiryTimer = null;
 let attempt = null;
 let inFlight = false;
+let payoutPromise = null; // minutes, from the currencies' answer
 
 // ---- currencies ---------------------------------------------------------------------------
 
-function nameOf(code) {
-  const currency = currencies.get(code);
-  return currency ? currency.name : upper(code);
-}
+// "Tether USD (TRON network)": the coin and its network, as a person knows them.
+const nameOf = coin;
 
 function fillSelect(select, selected) {
   const options = [...currencies.values()].map((currency) => {
     const option = document.createElement("option");
     option.value = currency.code;
-    option.textContent = `${upper(currency.code)} — ${currency.name}`;
+    option.textContent = `${symbol(currency.code)} — ${coin(currency.code)}`;
     return option;
   });
   select.replaceChildren(...options);
@@ -53,8 +54,10 @@ function fillSelect(select, selected) {
 async function loadCurrencies() {
   hideAlert();
   try {
-    const list = await getCurrencies();
-    for (const currency of list) {
+    const catalog = await getCatalog();
+    learn(catalog.currencies);
+    payoutPromise = catalog.payout_promise_minutes;
+    for (const currency of catalog.currencies) {
       currencies.set(currency.code, prepareCurrency(currency));
     }
   } catch (error) {
@@ -140,11 +143,16 @@ function messageOf(error) {
   return error.message;
 }
 
+/** Whether the customer said their payout wallet needs no tag, where the currency allows it. */
+function withoutTag() {
+  return Boolean(currencies.get(toSelect.value)?.extra_id_optional && noTagInput.checked);
+}
+
 function readBody() {
   const to = toSelect.value;
-  const needsExtra = Boolean(currencies.get(to)?.needs_extra_id);
+  const needsExtra = Boolean(currencies.get(to)?.needs_extra_id) && !withoutTag();
   const optional = (input) => input.value.trim() || null;
-  return {
+  const body = {
     from_currency: fromSelect.value,
     to_currency: to,
     amount: normalizeAmount(amountInput.value),
@@ -153,6 +161,20 @@ function readBody() {
     refund_address: optional(refundInput),
     email: optional(emailInput),
   };
+  // Sent only when ticked, so an order without it fingerprints as before (Idempotency-Key).
+  if (withoutTag()) body.payout_no_tag = true;
+  return body;
+}
+
+function tagChanged() {
+  const none = withoutTag();
+  extraInput.disabled = none;
+  extraInput.required = Boolean(currencies.get(toSelect.value)?.needs_extra_id) && !none;
+  $("payout_no_tag-hint").hidden = !none;
+  if (none) {
+    extraInput.value = "";
+    clearFieldError("payout_extra_id");
+  }
 }
 
 // ---- live feedback ------------------------------------------------------------------------
@@ -181,13 +203,15 @@ function currencyChanged() {
   const from = fromSelect.value;
   const to = toSelect.value;
   const target = currencies.get(to);
-  $("amount-unit").textContent = upper(from);
+  $("amount-unit").textContent = symbol(from);
   $("payout-name").textContent = nameOf(to);
   $("refund-name").textContent = nameOf(from);
   const min = currencies.get(from)?.min_amount;
-  $("amount-hint").textContent = min ? `Minimum ${min} ${upper(from)}.` : "";
+  $("amount-hint").textContent = min ? `Minimum ${amountOf(min, from)}.` : "";
   $("extra-id-field").hidden = !target?.needs_extra_id;
-  extraInput.required = Boolean(target?.needs_extra_id);
+  $("payout-no-tag-field").hidden = !target?.extra_id_optional;
+  if (!target?.extra_id_optional) noTagInput.checked = false;
+  tagChanged();
   for (const name of ["from_currency", "to_currency", "payout_address", "payout_extra_id", "refund_address"]) {
     clearFieldError(name);
   }
@@ -250,12 +274,14 @@ async function fetchQuote() {
 }
 
 function renderQuote(quote) {
-  const from = upper(quote.from?.currency ?? fromSelect.value);
-  const to = upper(quote.to?.currency ?? toSelect.value);
+  const from = symbol(quote.from?.currency ?? fromSelect.value);
+  const to = symbol(quote.to?.currency ?? toSelect.value);
   $("quote-receive").textContent = `${quote.to?.amount ?? "—"} ${to}`;
   $("quote-rate").textContent = `1 ${from} = ${quote.rate} ${to}`;
   $("quote-fee").textContent = `${quote.fee_percent} %`;
   $("quote-min").textContent = quote.min_amount ? `${quote.min_amount} ${from}` : "—";
+  $("quote-payout-row").hidden = !payoutPromise;
+  $("quote-payout").textContent = `Sent within ${payoutPromise} minutes of your payment being final.`;
   $("quote-state").hidden = true;
   $("quote-details").hidden = false;
   startQuoteExpiry(quote.expires_at, quote.rate_lock_minutes ?? 20);
@@ -399,6 +425,7 @@ payoutInput.addEventListener("blur", (event) => {
 for (const input of [extraInput, refundInput, emailInput]) {
   input.addEventListener("input", () => clearFieldError(input.id));
 }
+noTagInput.addEventListener("change", tagChanged);
 form.addEventListener("submit", submit);
 // Back from the payment page the browser may restore this page as it was when it left: busy.
 window.addEventListener("pageshow", (event) => {

@@ -2,13 +2,16 @@
 // If-None-Match until a final status, counts down the rate lock, copies, lets the customer choose
 // what happens to a problem payment, and in sandbox mode lets a tester play the processor.
 // The key that allows the choices lives only in the URL fragment (never sent in a URL, never
-// stored): without it the page is read-only.
-import { ApiError, chooseForOrder, getCurrencies, getOrder, simulatePayment } from "./api.js";
-import { addressProblem, checksumProblem, extraIdProblem, prepareCurrency, sentence, upper } from "./checks.js";
+// stored): without it the page is read-only, and offers to email a new link to the order's
+// address, which works on any device.
+import { ApiError, chooseForOrder, getCatalog, getOrder, requestLink, simulatePayment } from "./api.js";
+import { addressProblem, checksumProblem, extraIdProblem, prepareCurrency, sentence } from "./checks.js";
 import { half } from "./decimal.js";
 import { SANDBOX } from "../env.js";
+import "./find.js";
+import { coin, learn, symbol } from "./names.js";
 import { FINAL_STATUSES, nextPollDelay } from "./polling.js";
-import { due, renderOrder } from "./order-view.js";
+import { due, renderOrder, setPayoutPromise } from "./order-view.js";
 import { qrSvg } from "./qr.js";
 import { showSupport } from "./support.js";
 
@@ -27,7 +30,21 @@ let readOnly = !key;
 let busy = false;
 let refundMode = null; // "refund" or "refund_address" while the refund form is open
 let offerLive = false;
-let currencies = null;
+let currencies = null; // code -> currency with its patterns compiled, once the list has loaded
+let linkSent = false;
+// Where a deposit may still arrive and settle (lifecycle.OPEN_FOR_PAYMENT): where a problem,
+// and so a choice, may still come, and where the sandbox's simulated deposits mean something.
+const OPEN = new Set(["awaiting_payment", "confirming", "partially_paid", "action_required", "expired"]);
+
+// The currencies give the coins their plain names and the payout its promise; the first render
+// waits for them (or for their failure: the tickers stand in), so no raw ticker flashes by.
+const catalog = getCatalog().then((answer) => {
+  learn(answer.currencies);
+  setPayoutPromise(answer.payout_promise_minutes);
+  currencies = new Map(answer.currencies.map((c) => [c.code, prepareCurrency(c)]));
+}, () => {
+  currencies = new Map(); // the API still checks a refund address
+});
 
 function show(section) {
   for (const id of ["loading", "not-found", "load-error", "order"]) $(id).hidden = id !== section;
@@ -44,6 +61,7 @@ async function poll() {
   pollTimer = null;
   try {
     const answer = await getOrder(orderId, etag);
+    await catalog;
     failures = 0;
     $("connection").hidden = true;
     if (answer.order) {
@@ -146,10 +164,11 @@ function tick() {
 
 // ---- problem payments: the customer's choices ---------------------------------------------
 
-const coin = () => upper(order.payment?.currency);
+const unit = () => symbol(order.payment?.currency);
 
 function renderChoices() {
-  const action = order.status === "action_required" ? order.action : null;
+  // A late or short payment's choices, or a failed payment's refund (action.reason).
+  const action = order.action ?? null;
   // Only while the API takes one: an excess not yet refunded (its refund recorded, the form would be refused).
   const askAddress = Boolean(order.excess) && !order.refund_address && !order.refund?.tx_hash
     && ["paid", "completed"].includes(order.status);
@@ -158,11 +177,11 @@ function renderChoices() {
   const offer = action?.offer;
   offerLive = Boolean(secondsTo(offer?.expires_at));
   $("offer").hidden = !offer;
-  const to = upper(order.to?.currency);
-  if (offer) $("offer-text").textContent = `Fresh quote: ${offer.amount} ${coin()} → ${offer.to_amount} ${to}, at 1 ${coin()} = ${offer.rate} ${to}.`;
+  const to = symbol(order.to?.currency);
+  if (offer) $("offer-text").textContent = `Fresh quote: ${offer.amount} ${unit()} → ${offer.to_amount} ${to}, at 1 ${unit()} = ${offer.rate} ${to}.`;
   $("choices").hidden = !action || Boolean(refundMode);
   const labels = {
-    send_rest: `Send the remaining ${action?.remaining} ${coin()}`,
+    send_rest: `Send the remaining ${action?.remaining} ${unit()}`,
     partial_payout: `Accept ${action?.partial_payout?.amount} ${to} for what arrived`,
   };
   for (const button of document.querySelectorAll("button[data-choice]")) {
@@ -173,8 +192,41 @@ function renderChoices() {
   }
   $("refund-form").hidden = !refundMode || readOnly;
   $("refund-submit").disabled = busy;
-  $("read-only").hidden = !readOnly || (!action && !askAddress);
+  // Without the key: say so wherever there is, or may yet be, something to choose.
+  $("read-only").hidden = !readOnly || (!action && !askAddress && !OPEN.has(order.status));
+  renderLinkOffer();
 }
+
+// ---- a new link by email: the choices from any device -------------------------------------
+
+function renderLinkOffer() {
+  // Only an order placed with an email can be sent one (the API answers alike either way).
+  const email = order.email;
+  $("link-offer").hidden = linkSent;
+  $("link-request").hidden = !email;
+  $("link-text").textContent = email
+    ? `We can email a new link to ${email}, the address this order was placed with. It replaces the links given before.`
+    : "This order was placed without an email address, so no link can be sent: contact support with the order id below.";
+}
+
+$("link-request").addEventListener("click", async () => {
+  const button = $("link-request");
+  const line = $("link-status");
+  button.disabled = true;
+  line.textContent = "Sending…";
+  try {
+    await requestLink(order.id);
+    linkSent = true;
+    line.textContent = `Sent. Open the link in the email to ${order.email} on this device or any other: that page can make the choices. It may take a minute to arrive; check your spam folder too.`;
+  } catch (error) {
+    line.textContent = error instanceof ApiError && error.code === "rate_limited"
+      ? `Too many links asked for just now. Please wait ${error.retryAfter ?? 60} seconds and try again.`
+      : error.message ?? String(error);
+  } finally {
+    button.disabled = false;
+    renderLinkOffer();
+  }
+});
 
 async function choose(choice, fields = {}) {
   if (busy || readOnly) return;
@@ -188,6 +240,7 @@ async function choose(choice, fields = {}) {
     refundMode = null;
     busy = false;
     update(answer.order);
+    schedule(); // a failed order's polling had stopped: its refund now moves on
   } catch (error) {
     busy = false;
     readOnly ||= error.code === "forbidden";
@@ -213,7 +266,9 @@ for (const button of document.querySelectorAll("button[data-choice]")) {
 
 const addressInput = $("refund_address");
 const extraInput = $("refund_extra_id");
+const noTagInput = $("refund_no_tag");
 const currencyOf = () => currencies?.get(order.payment?.currency);
+const withoutTag = () => Boolean(currencyOf()?.extra_id_optional && noTagInput.checked);
 
 function fieldError(name, message) {
   const box = $(`${name}-error`);
@@ -228,29 +283,38 @@ async function openRefund(mode, focus = false) {
   refundMode = mode;
   addressInput.value = order.refund_address ?? "";
   extraInput.value = order.refund_extra_id ?? "";
+  noTagInput.checked = false;
   $("refund-submit").textContent = mode === "refund" ? "Refund to this address" : "Save refund address";
   $("refund-back").hidden = mode !== "refund";
   fieldError("refund_extra_id");
   renderChoices();
   if (focus) addressInput.focus();
-  if (!currencies) {
-    try {
-      currencies = new Map((await getCurrencies()).map((c) => [c.code, prepareCurrency(c)]));
-    } catch {
-      currencies = new Map(); // the API still checks the address
-    }
-  }
+  await catalog;
   const currency = currencyOf();
-  $("refund-name").textContent = currency?.name ?? coin();
+  $("refund-name").textContent = coin(order.payment?.currency);
   $("refund-extra-field").hidden = !currency?.needs_extra_id;
+  $("refund-no-tag-field").hidden = !currency?.extra_id_optional;
+  tagChanged();
   checkAsYouType();
 }
+
+// "My wallet needs no tag": a personal XRP wallet takes a refund without one (where the currency
+// lets the tag be left out, `extra_id_optional`); the tag's field goes away while it is ticked.
+function tagChanged() {
+  const none = withoutTag();
+  extraInput.disabled = none;
+  if (none) {
+    extraInput.value = "";
+    fieldError("refund_extra_id");
+  }
+}
+noTagInput.addEventListener("change", tagChanged);
 
 async function checkAsYouType() {
   const hint = $("refund_address-check");
   const address = addressInput.value.trim();
   const currency = currencyOf();
-  const name = currency?.name ?? coin();
+  const name = coin(order.payment?.currency);
   const say = (text, kind = "") => {
     hint.className = `hint ${kind}`;
     hint.textContent = text;
@@ -267,14 +331,16 @@ $("refund-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const currency = currencyOf();
   const address = addressInput.value.trim();
-  const extra = currency?.needs_extra_id ? extraInput.value.trim() : "";
+  const none = withoutTag();
+  const extra = currency?.needs_extra_id && !none ? extraInput.value.trim() : "";
   const addressWrong = address ? addressProblem(address, currency, true) ?? (await checksumProblem(address, currency))
     : "Enter the address to send the refund to.";
-  const extraWrong = extraIdProblem(extra, currency)?.replace("payout", "refund");
+  const extraWrong = none ? null : extraIdProblem(extra, currency)?.replace("payout", "refund");
   fieldError("refund_address", addressWrong);
   fieldError("refund_extra_id", extraWrong);
   if (addressWrong || extraWrong) return $(addressWrong ? "refund_address" : "refund_extra_id").focus();
-  choose(refundMode, { refund_address: address, refund_extra_id: extra || null });
+  const tag = none ? { refund_no_tag: true } : {};
+  choose(refundMode, { refund_address: address, refund_extra_id: extra || null, ...tag });
 });
 addressInput.addEventListener("input", checkAsYouType);
 extraInput.addEventListener("input", () => fieldError("refund_extra_id"));
@@ -313,7 +379,9 @@ for (const button of document.querySelectorAll("button[data-copy]")) {
 // ---- sandbox ------------------------------------------------------------------------------
 
 function renderSandbox() {
-  $("sandbox").hidden = !SANDBOX || FINAL_STATUSES.has(order.status);
+  // Only where a deposit can still settle something: on a paid or ended order its buttons would
+  // act on nothing the page shows.
+  $("sandbox").hidden = !SANDBOX || !OPEN.has(order.status);
 }
 
 async function simulate(button) {

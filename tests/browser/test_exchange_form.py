@@ -27,8 +27,8 @@ def test_the_form_shows_the_api_quote_and_the_minimum(page, host, fill_form):
     fill_form(page, amount="0.02")
 
     _, quote = host.call("GET", "/api/quote?from=btc&to=usdttrc20&amount=0.02")
-    expect(page.locator("#quote-receive")).to_have_text(f"{quote['to']['amount']} USDTTRC20")
-    expect(page.locator("#quote-rate")).to_have_text(f"1 BTC = {quote['rate']} USDTTRC20")
+    expect(page.locator("#quote-receive")).to_have_text(f"{quote['to']['amount']} USDT")
+    expect(page.locator("#quote-rate")).to_have_text(f"1 BTC = {quote['rate']} USDT")
     expect(page.locator("#quote-fee")).to_have_text(f"{quote['fee_percent']} %")
     expect(page.locator("#quote-min")).to_have_text(f"{quote['min_amount']} BTC")
     expect(page.locator("#quote-expiry")).to_contain_text("Quote refreshes in")
@@ -55,11 +55,11 @@ def test_the_payout_address_is_checked_as_you_type(page, host):
 
     page.locator("#payout_address").press_sequentially("TJRab")
     expect(page.locator("#payout_address-check")).to_have_text(
-        "Not a valid Tether USD (TRC-20) address yet."
+        "Not a valid Tether USD (TRON network) address yet."
     )
     page.fill("#payout_address", "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8")
     expect(page.locator("#payout_address-check")).to_have_text(
-        "Looks like a valid Tether USD (TRC-20) address."
+        "Looks like a valid Tether USD (TRON network) address."
     )
 
 
@@ -189,7 +189,7 @@ def test_picking_the_same_currency_on_both_sides_swaps_them(page, host):
     page.select_option("#to_currency", "btc")
 
     expect(page.locator("#from_currency")).to_have_value("usdttrc20")
-    expect(page.locator("#amount-unit")).to_have_text("USDTTRC20")
+    expect(page.locator("#amount-unit")).to_have_text("USDT")
     page.get_by_role("button", name="Swap the two currencies").click()
     expect(page.locator("#from_currency")).to_have_value("btc")
     expect(page.locator("#to_currency")).to_have_value("usdttrc20")

@@ -75,12 +75,14 @@ def test_a_late_deposit_takes_a_fresh_quote_and_goes_ahead(page, supported, scre
     expect(page.locator("#offer-countdown")).to_contain_text("Valid for 4:")
     expect(page.get_by_role("button", name="Get a fresh quote")).to_be_hidden()
     quoted = supported.order(order["id"])["action"]["offer"]
-    expect(offer).to_contain_text(f"{quoted['to_amount']} USDTTRC20")
+    expect(offer).to_contain_text(f"{quoted['to_amount']} USDT,")
     shoot(page, screenshots, "late")
 
     page.get_by_role("button", name="Accept the fresh quote").click()
     expect(page.locator("#headline")).to_have_text("Payment received")
-    expect(page.locator("#d-get")).to_have_text(f"{quoted['to_amount']} USDTTRC20")
+    expect(page.locator("#d-get")).to_have_text(
+        f"{quoted['to_amount']} USDT · Tether USD (TRON network)"
+    )
     expect(page.locator("#late-note")).to_be_visible()
     assert supported.order(order["id"])["status"] == "paid"
 
@@ -101,7 +103,7 @@ def test_a_late_deposit_is_refunded_to_a_checked_address(page, supported, screen
 
     address = page.get_by_label("Refund address")
     expect(address).to_be_focused()
-    expect(page.locator("#refund-form")).to_contain_text("Refund address (Bitcoin)")
+    expect(page.locator("#refund-form")).to_contain_text("Refund address for Bitcoin")
     address.fill(TYPO_ADDRESS)
     expect(page.locator("#refund_address-check")).to_have_text(CHECKSUM_MESSAGE)
     page.get_by_role("button", name="Refund to this address").click()
@@ -142,7 +144,7 @@ def test_an_under_payment_is_completed_by_sending_the_rest(page, supported, scre
     expect(page.locator("#outcome-text")).to_contain_text("We received 0.005 BTC of 0.01 BTC")
     partial = supported.order(order["id"])["action"]["partial_payout"]["amount"]
     expect(
-        page.get_by_role("button", name=f"Accept {partial} USDTTRC20 for what arrived")
+        page.get_by_role("button", name=f"Accept {partial} USDT for what arrived")
     ).to_be_visible()
     expect_support(page, order["id"])
     shoot(page, screenshots, "underpaid")
@@ -171,10 +173,10 @@ def test_an_under_payment_can_take_a_smaller_payout(page, supported):
     expect(page.locator("#headline")).to_have_text("Partial payment received")
     partial = supported.order(order["id"])["action"]["partial_payout"]["amount"]
 
-    page.get_by_role("button", name=f"Accept {partial} USDTTRC20 for what arrived").click()
+    page.get_by_role("button", name=f"Accept {partial} USDT for what arrived").click()
     expect(page.locator("#headline")).to_have_text("Payment received")
-    expect(page.locator("#status-line")).to_contain_text(f"We are sending {partial} USDTTRC20")
-    expect(page.locator("#d-get")).to_have_text(f"{partial} USDTTRC20")
+    expect(page.locator("#status-line")).to_contain_text(f"We are sending {partial} USDT ")
+    expect(page.locator("#d-get")).to_contain_text(f"{partial} USDT ·")
     assert supported.order(order["id"])["to"]["amount"] == partial
 
 
@@ -223,7 +225,9 @@ def test_without_the_key_the_choices_are_read_only(page, supported, watch, scree
     expect(page.locator("#headline")).to_have_text("Your payment arrived late")
     for label in ("Get a fresh quote", "Refund my payment"):
         expect(page.get_by_role("button", name=label)).to_be_disabled()
-    expect(page.locator("#read-only")).to_contain_text("from the payment link on the device")
+    read_only = page.locator("#read-only")
+    expect(read_only).to_contain_text("This link can only show the order")
+    expect(read_only).not_to_contain_text("device that placed")
     expect_support(page, order["id"])
     shoot(page, screenshots, "readonly")
 
@@ -283,11 +287,14 @@ def test_a_refund_of_a_coin_with_memos_asks_for_the_memo(page, supported):
     pay(page, "Half payment")
     page.get_by_role("button", name="Refund my payment").click()
 
-    expect(page.locator("#refund-form")).to_contain_text("Refund address (XRP)")
+    expect(page.locator("#refund-form")).to_contain_text(
+        "Refund address for XRP (XRP Ledger network)"
+    )
     page.get_by_label("Refund address").fill("rPEPPER7kfTD9w2To4CQk6UCfuHM9c6GDY")
     page.get_by_role("button", name="Refund to this address").click()
     expect(page.locator("#refund_extra_id-error")).to_have_text(
-        "XRP needs a memo or tag to credit your refund."
+        "XRP needs a memo or tag to credit your refund. If your wallet needs none, tick “My "
+        "wallet needs no tag”."
     )
     page.get_by_label("Refund memo / tag").fill("12345")
     page.get_by_role("button", name="Refund to this address").click()
