@@ -119,6 +119,30 @@ def test_nothing_is_recorded_until_the_dialog_is_confirmed(page, host):
     expect(page.locator("#order-status")).to_have_text("paid")
 
 
+def test_a_confirmation_is_for_the_order_it_was_asked_on_and_is_sent_once(page, host):
+    first, second = paid_order(host), paid_order(host)
+    payout = tx_hash()
+    sign_in(page, host)
+    open_from_queue(page, first["id"])
+    page.get_by_label("Payout transaction hash").fill(tx_hash())
+    page.get_by_role("button", name="Mark payout sent").click()
+    confirm(page, "Record payout")
+    page.go_back()  # the browser's Back, with the dialog open: the question goes with the order
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    open_from_queue(page, second["id"])
+    expect(page.get_by_role("dialog")).to_be_hidden()
+    assert host.order(first["id"])["status"] == "paid"
+
+    page.get_by_label("Payout transaction hash").fill(payout)
+    page.get_by_role("button", name="Mark payout sent").click()
+    expect(page.get_by_role("dialog")).to_contain_text(second["id"])
+    confirm(page, "Record payout").dblclick()
+    expect(page.locator("#order-status")).to_have_text("completed")
+    timeline = host.order(second["id"])["timeline"]
+    assert [e["status"] for e in timeline].count("completed") == 1
+    assert host.order(first["id"])["status"] == "paid"
+
+
 def test_the_second_of_two_tabs_is_told_someone_else_changed_the_order(new_context, host, watch):
     watch.expect_console(r"412")
     order = paid_order(host, refund_address=REFUND_ADDRESS)

@@ -207,3 +207,23 @@ async def test_two_operators_recording_one_hash_at_once_record_it_once(harness: 
     assert (await detail(harness, second["id"]))["order"]["status"] == "paid"
     again = await put(harness, second["id"], status="completed", payout_tx_hash=PAYOUT)
     assert again.status == 409 and again.json["error"]["code"] == "duplicate_tx_hash"
+
+
+async def test_money_an_ended_order_holds_is_due_back_with_or_without_a_status(
+    harness: Harness,
+) -> None:
+    cancelled = await harness.create(refund_address=BTC_ADDRESS)
+    assert (await put(harness, cancelled["id"], status="cancelled")).status == 200
+    await harness.call("POST", f"/api/sandbox/pay/{cancelled['id']}", {})  # money arrives after
+    due = (await detail(harness, cancelled["id"]))["order"]["due"]
+    assert due["refund"] == {"amount": "0.01", "currency": "btc", "status": "refunded"}
+
+    assert (
+        await put(harness, cancelled["id"], status="refunded", refund_tx_hash=OTHER)
+    ).status == 200
+    assert (await detail(harness, cancelled["id"]))["order"]["due"]["refund"] is None
+    await harness.call("POST", f"/api/sandbox/pay/{cancelled['id']}", {"amount": "0.002"})
+    due = (await detail(harness, cancelled["id"]))["order"]["due"]
+    assert due["refund"] == {"amount": "0.002", "currency": "btc", "status": None}
+    alone = await put(harness, cancelled["id"], refund_tx_hash=PAYOUT)  # as `due` says: no status
+    assert alone.status == 200 and alone.json["refund"]["amount"] == "0.012"
