@@ -18,8 +18,10 @@ PAGES = Path(__file__).resolve().parents[2] / "pages"
 # 150 KB until the address checksums (27 KB with their vendored Base58/Bech32/Keccak) came in:
 # they stop a typo from sending coins to nobody, which is worth a few kilobytes. 160 KB until the
 # screens of problem payments (late, short, refunds: 14 KB) came in: each is a way out of a dead
-# end. Vendored libraries stay as published, so they can be checked against their release.
-WEIGHT_LIMIT = 180 * 1000
+# end. 180 KB until a first-time customer's words and ways back came in (issue 16, 19 KB: plain
+# names, the history in sentences, a link by email, finding a lost order, a failed payment's
+# refund). Vendored libraries stay as published, so they can be checked against their release.
+WEIGHT_LIMIT = 200 * 1000
 
 
 def no_sideways_scroll(page: Any) -> None:
@@ -151,7 +153,7 @@ def test_no_script_of_ours_turns_text_into_markup():
         assert "style=" not in page.read_text(), f"{page.name} has an inline style"
 
 
-def test_the_site_weighs_less_than_180_kb():
+def test_the_site_weighs_less_than_200_kb():
     # The operator's console (pages/admin/) is not the customers' download.
     files = [
         p for p in PAGES.rglob("*") if p.is_file() and "admin" not in p.relative_to(PAGES).parts
