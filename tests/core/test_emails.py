@@ -124,6 +124,8 @@ def test_a_late_deposit_asks_for_a_choice_on_the_payment_page() -> None:
     assert "take a fresh quote for the 0.01 BTC that arrived" in text
     assert "have the 0.01 BTC refunded" in text
     assert "Make your choice on your order's payment page" in text
+    # Its link has no key: the page it opens elsewhere offers one that can act.
+    assert 'press "Email me a link" there' in text
 
 
 def test_a_short_payment_says_what_is_missing_and_each_choice() -> None:

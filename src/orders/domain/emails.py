@@ -292,9 +292,12 @@ def _action_required(order: Order, settings: Settings) -> tuple[str, str]:
         )
     else:
         what = f"Order {order.id} needs a decision from you before it can go on."
+    # The link below carries no key: on any device but the one that placed the order, the page
+    # shows the order and offers to email a link that can act on it.
     text = (
         f"{what}\n\nMake your choice on your order's payment page (below). Nothing moves "
-        "until you choose."
+        'until you choose. If the page says it can only show the order, press "Email me a '
+        'link" there: we send a link that can make the choice, on any device.'
     )
     return f"Action needed on order {order.id}", text
 
