@@ -161,3 +161,20 @@ def test_the_sandbox_panel_shows_only_where_a_deposit_can_act(page: Any, host: S
 
     expect(page.locator("#headline")).to_have_text("Payment received")
     expect(page.locator("#sandbox")).to_be_hidden()
+
+
+def test_an_xrp_refund_can_go_to_a_wallet_that_needs_no_tag(page: Any, host: Shop) -> None:
+    order = host.create_order(from_currency="xrp", to_currency="btc", amount="50",
+                              payout_address=BTC_ADDRESS)  # fmt: skip
+    open_order(page, host, order)
+    page.locator("#sandbox").get_by_role("button", name="Half payment").click()
+    page.get_by_role("button", name="Refund my payment").click()
+    page.get_by_label("Refund address").fill(XRP_WALLET)
+    page.get_by_label("My wallet needs no tag").check()
+    expect(page.get_by_label("Refund memo / tag")).to_be_disabled()
+
+    page.get_by_role("button", name="Refund to this address").click()
+
+    expect(page.locator("#headline")).to_have_text("Refund requested")
+    refunding = host.order(order["id"])
+    assert (refunding["refund_address"], refunding["refund_extra_id"]) == (XRP_WALLET, None)
