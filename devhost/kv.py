@@ -35,4 +35,3 @@ class LocalKV:
             "DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
             (key, value, expires),
         )
-
