@@ -27,6 +27,7 @@ async def test_a_failed_payment_holding_money_offers_its_customer_a_refund(
     await pay(harness, order["id"], status="confirming")  # the money was seen…
     failed = await pay(harness, order["id"], status="failed")  # …then the processor failed it
     assert failed["status"] == "failed" and failed["payment"]["received"] == "0.01"
+    assert await queue(harness) == [(order["id"], "refund")]  # the operator sees it at once
     assert failed["action"] == {
         "reason": "payment_failed", "received": "0.01", "choices": ["refund"],
         "remaining": None, "partial_payout": None, "offer": None,

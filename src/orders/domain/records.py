@@ -54,6 +54,8 @@ def operator_change(
         fields["refund_owed"] = False  # a refund recorded settles what it was for
     elif target is Status.COMPLETED and order.received > Decimal(order.pay_amount):
         fields["refund_owed"] = True  # the excess, completed without its refund, waits
+    elif target in (Status.FAILED, Status.CANCELLED) and order.received > 0:
+        fields["refund_owed"] = True  # an order ended holding money: it goes back
     kind = REFUND_RECORDED if target is None and "refund_tx_hash" in fields else None
     return Change(target, Source.OPERATOR, "; ".join(notes) or None, fields, actor,
                   internal_note, notify=kind)  # fmt: skip

@@ -107,6 +107,8 @@ def settle(order: Order, reports: Sequence[Payment], now: str, lock: timedelta) 
         if problem == problems.UNDERPAID and order.status in BEFORE_LOCK:
             # The short deposit's choices hold for one rate lock from when it was paid.
             fields["expires_at"] = timestamp(parse_timestamp(paid_at) + lock)
+    if target is Status.FAILED and received > 0:
+        fields["refund_owed"] = True  # the money it holds goes back: the queue shows it now
     if target is None and fields.keys() <= {"deposit_states"}:
         return None  # a status moved on that changes nothing: judged the same way next time
     note = _note(order, news, target, received, late) if target is not None else None
