@@ -67,12 +67,14 @@ export async function getCurrencies() {
   return (await getCatalog()).currencies;
 }
 
-/** The currencies and what goes with them: `{currencies, payout_promise_minutes}`. */
+/** The currencies and what goes with them: `{currencies, payout_promise_minutes,
+ * payout_median_minutes}` (the median of recent payouts, null before the first). */
 export async function getCatalog() {
   const { data } = await call("/api/currencies");
   return {
     currencies: Array.isArray(data.currencies) ? data.currencies : [],
     payout_promise_minutes: data.payout_promise_minutes ?? null,
+    payout_median_minutes: data.payout_median_minutes ?? null,
   };
 }
 

@@ -8,7 +8,7 @@ import {
   sentence,
 } from "./checks.js";
 import { isDecimal } from "./decimal.js";
-import { amountOf, coin, learn, symbol } from "./names.js";
+import { amountOf, coin, learn, payoutLately, symbol } from "./names.js";
 
 const $ = (id) => document.getElementById(id);
 const form = $("exchange");
@@ -33,6 +33,7 @@ let quoteExpiryTimer = null;
 let attempt = null;
 let inFlight = false;
 let payoutPromise = null; // minutes, from the currencies' answer
+let payoutMedian = null; // how long payouts took lately, when measured
 
 // ---- currencies ---------------------------------------------------------------------------
 
@@ -57,6 +58,7 @@ async function loadCurrencies() {
     const catalog = await getCatalog();
     learn(catalog.currencies);
     payoutPromise = catalog.payout_promise_minutes;
+    payoutMedian = catalog.payout_median_minutes;
     for (const currency of catalog.currencies) {
       currencies.set(currency.code, prepareCurrency(currency));
     }
@@ -281,7 +283,7 @@ function renderQuote(quote) {
   $("quote-fee").textContent = `${quote.fee_percent} %`;
   $("quote-min").textContent = quote.min_amount ? `${quote.min_amount} ${from}` : "—";
   $("quote-payout-row").hidden = !payoutPromise;
-  $("quote-payout").textContent = `Sent within ${payoutPromise} minutes of your payment being final.`;
+  $("quote-payout").textContent = `Sent within ${payoutPromise} minutes of your payment being final.${payoutLately(payoutMedian, payoutPromise)}`;
   $("quote-state").hidden = true;
   $("quote-details").hidden = false;
   startQuoteExpiry(quote.expires_at, quote.rate_lock_minutes ?? 20);

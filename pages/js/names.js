@@ -33,3 +33,10 @@ export function networkWarning(code) {
   const sign = symbol(code);
   return `Send only ${currency.name} (${sign}) on the ${currency.network_name} network. ${sign} sent on another network, or any other coin, is lost: it cannot be recovered.`;
 }
+
+/** " Lately they took about 12 minutes." when payouts were measured (their median) and came in
+ * under the promise; "" otherwise, so the promise stands alone. */
+export function payoutLately(median, promise) {
+  if (!median || (promise && median >= promise)) return "";
+  return ` Lately they took about ${median} minute${median === 1 ? "" : "s"}.`;
+}

@@ -4,7 +4,7 @@
 // sentences written here: the timeline's own notes are the operator's record, in its language.
 import { isPositive } from "./decimal.js";
 import { explorerUrl } from "./explorers.js";
-import { amountOf, coin, network, networkWarning, symbol } from "./names.js";
+import { amountOf, coin, network, networkWarning, payoutLately, symbol } from "./names.js";
 import { showSupport } from "./support.js";
 
 const STEPS = ["awaiting_payment", "confirming", "paid", "completed"];
@@ -30,12 +30,17 @@ const $ = (id) => document.getElementById(id);
 const money = (part) => amountOf(part?.amount, part?.currency);
 
 // How long a payout takes once the payment is final (PAYOUT_PROMISE_MINUTES, served with the
-// currencies); unknown until they have loaded.
+// currencies), and how long payouts took lately (their median); unknown until they have loaded.
 let payoutPromise = null;
+let payoutMedian = null;
 
-export function setPayoutPromise(minutes) {
-  payoutPromise = Number.isInteger(minutes) && minutes > 0 ? minutes : null;
+const minutesOrNull = (minutes) => (Number.isInteger(minutes) && minutes > 0 ? minutes : null);
+
+export function setPayoutPromise(minutes, median = null) {
+  payoutPromise = minutesOrNull(minutes);
+  payoutMedian = minutesOrNull(median);
 }
+
 
 /** What to send now, as the API says (`payment.to_send`): the rest of a part payment, else the
  * whole amount. */
@@ -68,7 +73,7 @@ function payoutExpected(order) {
   if (!payoutPromise || paidAt === null) return "";
   const by = paidAt + payoutPromise * 60_000;
   if (Date.now() > by) return " It is taking longer than usual: if it has not arrived soon, contact support with the order id below.";
-  return ` Expect it by ${clockTime(by)} (within ${payoutPromise} minutes of your payment being final).`;
+  return ` Expect it by ${clockTime(by)} (within ${payoutPromise} minutes of your payment being final).${payoutLately(payoutMedian, payoutPromise)}`;
 }
 
 /** Where a refund goes: "address (memo 123)", or "" without a refund address. */

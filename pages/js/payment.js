@@ -40,7 +40,7 @@ const OPEN = new Set(["awaiting_payment", "confirming", "partially_paid", "actio
 // waits for them (or for their failure: the tickers stand in), so no raw ticker flashes by.
 const catalog = getCatalog().then((answer) => {
   learn(answer.currencies);
-  setPayoutPromise(answer.payout_promise_minutes);
+  setPayoutPromise(answer.payout_promise_minutes, answer.payout_median_minutes);
   currencies = new Map(answer.currencies.map((c) => [c.code, prepareCurrency(c)]));
 }, () => {
   currencies = new Map(); // the API still checks a refund address

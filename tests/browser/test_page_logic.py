@@ -141,3 +141,18 @@ def test_the_form_checks_name_each_problem_at_its_field(site_page, changes, expe
 )
 def test_api_field_messages_read_as_sentences(site_page, field, message, shown):
     assert run(site_page, "checks", "m.sentence(args[0], args[1])", field, message) == shown
+
+
+@pytest.mark.parametrize(
+    ("median", "promise", "said"),
+    [
+        (12, 60, " Lately they took about 12 minutes."),
+        (1, 60, " Lately they took about 1 minute."),
+        (60, 60, ""),  # no better than the promise: the promise stands alone
+        (None, 60, ""),  # nothing measured yet
+    ],
+)
+def test_the_payout_estimate_tells_the_measured_median_only_when_it_beats_the_promise(
+    site_page, median, promise, said
+):
+    assert run(site_page, "names", "m.payoutLately(args[0], args[1])", median, promise) == said

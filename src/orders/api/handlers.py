@@ -73,6 +73,7 @@ class Handlers:
         return json_response({
             "currencies": [c.public() for c in currencies.values()],
             "payout_promise_minutes": self.deps.settings.payout_promise_minutes,
+            "payout_median_minutes": await self.backoffice.payout_median_minutes(),
         })  # fmt: skip
 
     async def quote(self, request: Request, params: Params) -> Response:

@@ -99,6 +99,11 @@ class Currencies(Shape):
         ge=1, description="The payout is sent within this long of the payment being final "
         "(PAYOUT_PROMISE_MINUTES): what the payment page tells the customer to expect."
     )  # fmt: skip
+    payout_median_minutes: int | None = Field(
+        ge=1, description="How long payouts took lately, from paid to completed: the median of "
+        "the last 100, in minutes (rounded up), refreshed every 10 minutes; null before the "
+        "first payout."
+    )  # fmt: skip
 
 
 class Amount(Shape):

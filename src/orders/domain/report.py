@@ -11,6 +11,7 @@ from typing import Any
 
 from orders.domain import money
 from orders.domain.lifecycle import Status
+from orders.domain.times import parse_timestamp
 
 # The export's columns, in order; each is an `orders` column of the same name.
 CSV_COLUMNS = (
@@ -71,3 +72,16 @@ def csv_row(row: Mapping[str, Any]) -> list[str]:
 def _cell(value: Any) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def median_minutes(payouts: Iterable[tuple[str, str]]) -> int | None:
+    """The median time from `paid` to `completed` over (paid, completed) times, in whole minutes
+    rounded up (a promise to a customer never rounds down); None without any payout."""
+    waits = sorted(
+        (parse_timestamp(done) - parse_timestamp(paid)).total_seconds() for paid, done in payouts
+    )
+    if not waits:
+        return None
+    middle = len(waits) // 2
+    seconds = waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
+    return max(1, -int(-seconds // 60))

@@ -353,6 +353,24 @@ class OperatorQueries:
         results = await self.db.batch(statements)
         return [list(r.get("results") or []) for r in results]
 
+    async def payout_times(self, limit: int) -> list[tuple[str, str]]:
+        """(became paid, became completed) of the `limit` orders completed last that went
+        through `paid` (a short order completed while the rest was awaited never did)."""
+        result = (
+            await self.db.prepare(
+                "SELECT paid, completed FROM (SELECT "
+                "(SELECT max(at) FROM order_events AS e WHERE e.order_id = orders.id "
+                "AND e.to_status = 'paid' AND e.from_status IS NOT e.to_status) AS paid, "
+                "(SELECT max(at) FROM order_events AS e WHERE e.order_id = orders.id "
+                "AND e.to_status = 'completed') AS completed "
+                "FROM orders WHERE status = 'completed' ORDER BY updated_at DESC LIMIT ?) "
+                "WHERE paid IS NOT NULL AND completed IS NOT NULL"
+            )
+            .bind(limit)
+            .all()
+        )
+        return [(row["paid"], row["completed"]) for row in result.get("results") or []]
+
     async def overdue(self, paid_before: str, limit: int) -> list[Order]:
         """Paid orders, not yet reported overdue, that became paid before `paid_before` (an
         event that kept the status, such as a new refund address, is not becoming paid)."""

@@ -22,6 +22,10 @@ from orders.storage.orders import OperatorQueries, order_from_row
 from orders.storage.outbox import EMAIL, Outbox, event_of
 
 EXPORT_PAGE = 1000
+# The payout estimate the customer is shown: the median of the last this many payouts, read
+# again at most this often (it is on every page's currencies answer).
+PAYOUT_SAMPLE = 100
+PAYOUT_MEDIAN_TTL = 600
 QUEUE_LIMIT = 500
 OVERDUE_BATCH = 50
 
@@ -124,6 +128,17 @@ class BackOffice:
             },
             "webhooks": {"pending": counts.get("pending", 0), "dead": counts.get("dead", 0)},
         }
+
+    async def payout_median_minutes(self) -> int | None:
+        """How long payouts have taken lately, paid to completed: the median of the last
+        PAYOUT_SAMPLE, in minutes; None before the first. Cached in KV for PAYOUT_MEDIAN_TTL."""
+        key = "payouts:median:v1"
+        cached = await self.deps.kv.get(key)
+        if cached is not None:
+            return int(cached) if cached else None
+        median = report.median_minutes(await self.queries.payout_times(PAYOUT_SAMPLE))
+        await self.deps.kv.put(key, str(median or ""), expirationTtl=PAYOUT_MEDIAN_TTL)
+        return median
 
     async def flag_overdue(self) -> int:
         """Queues `order.payout_overdue` once for each order paid longer ago than
