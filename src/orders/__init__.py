@@ -12,7 +12,7 @@ environment at import.
     usecases/    create, read, change orders; payments; webhook delivery; catalogue and quotes
     domain/      the rules as data and pure functions: lifecycle, order, money, settlement,
                  addresses (checksums), …
-    processors/  NOWPayments and the sandbox behind one interface
+    processors/  NOWPayments and the sandbox behind one interface; the email providers
     storage/     every SQL statement, one store per table family
     ports.py     the shapes of what the host hands in, and `Deps` that carries them
     config.py    settings from the environment; errors.py the one error tree

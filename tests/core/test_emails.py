@@ -16,10 +16,11 @@ import pytest
 
 from orders.config import Settings
 from orders.domain.delivery import JITTER, RETRY_DELAYS
-from orders.domain.emails import EXPLORERS, email_for, explorer_url, provider_request
+from orders.domain.emails import EXPLORERS, email_for, explorer_url
 from orders.domain.lifecycle import Status
 from orders.domain.order import Order
 from orders.ports import OutboundRequest, OutboundResponse
+from orders.processors.email_providers import provider_request
 from tests.core.conftest import MakeHarness
 from tests.fakes.receiver import SECRET
 from tests.support.inprocess import Harness, order_body

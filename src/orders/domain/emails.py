@@ -1,7 +1,6 @@
 """The customer's emails about their order (docs/emails.md): which change is worth a message,
-what it says, and the HTTP request that hands it to the email provider. Pure: the event id and
-the time come in as values, and the provider's answer is judged by `domain.delivery` like a
-webhook receiver's.
+and what it says. Pure: the event id and the time come in as values. The request that hands a
+queued email to the provider is `processors.email_providers`.
 
 An email is queued in the outbox in the same batch as the change it tells of (channel `email`),
 so it is never sent for a change that did not happen, nor lost for one that did. It is plain
@@ -13,7 +12,6 @@ new key that replaces the old one.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from urllib.parse import quote
 
@@ -24,7 +22,6 @@ from orders.domain.changes import WebhookEvent
 from orders.domain.currencies import KNOWN, symbol_of
 from orders.domain.lifecycle import Status
 from orders.domain.order import Order
-from orders.ports import OutboundRequest
 
 BRAND = "ONE⚡CASH"
 CHANNEL = "email"
@@ -48,11 +45,6 @@ EXPLORERS: dict[str, str] = {
     "usdttrc20": "https://tronscan.org/#/transaction/",
     "xrp": "https://livenet.xrpl.org/transactions/",
     "sol": "https://solscan.io/tx/",
-}
-
-PROVIDER_URLS: dict[str, str] = {
-    "resend": "https://api.resend.com/emails",
-    "postmark": "https://api.postmarkapp.com/email",
 }
 
 
@@ -128,42 +120,6 @@ def action_link(
     payload = strict_json.dumps({"to": order.email, "subject": f"Your link to order {order.id}",
                                  "text": text, "kind": ACTION_LINK})  # fmt: skip
     return WebhookEvent(event_id, order.id, f"email.{ACTION_LINK}", payload, created_at, CHANNEL)
-
-
-def provider_url(settings: Settings) -> str | None:
-    """Where emails are posted: EMAIL_API_URL when set, else the provider's own address."""
-    if not settings.emails_enabled or settings.email_provider is None:
-        return None
-    return settings.email_api_url or PROVIDER_URLS.get(settings.email_provider)
-
-
-def provider_request(settings: Settings, event_id: str, payload: str) -> OutboundRequest:
-    """The provider's HTTP request for one queued email (an outbox payload). The sender, the
-    provider and its key are read now, not when the email was queued, so a rotated key or a
-    changed provider applies to what still waits. Resend is told the event id as its
-    Idempotency-Key, so a retry after a lost answer is not sent twice (within its 24 hours);
-    Postmark has no such key."""
-    message = json.loads(payload)
-    provider = settings.email_provider
-    url = provider_url(settings)
-    key = settings.email_api_key
-    if url is None or key is None or not settings.email_from:
-        raise ValueError("emails are not configured")
-    headers = {"Content-Type": "application/json", "Accept": "application/json",
-               "User-Agent": "onecash-emails/1"}  # fmt: skip
-    body: dict[str, object]
-    if provider == "resend":
-        headers |= {"Authorization": f"Bearer {key}", "Idempotency-Key": event_id}
-        body = {"from": settings.email_from, "to": [message["to"]],
-                "subject": message["subject"], "text": message["text"]}  # fmt: skip
-    elif provider == "postmark":
-        headers["X-Postmark-Server-Token"] = key
-        body = {"From": settings.email_from, "To": message["to"], "Subject": message["subject"],
-                "TextBody": message["text"], "MessageStream": "outbound"}  # fmt: skip
-    else:
-        raise ValueError(f"unknown email provider {provider!r}")
-    return OutboundRequest("POST", url, headers, strict_json.dumps(body).encode("utf-8"),
-                           settings.webhook_timeout_seconds)  # fmt: skip
 
 
 def _kind(order: Order, kind: str | None) -> str | None:

@@ -1,6 +1,7 @@
 """Payment processors behind one interface (`base.Processor`): NOWPayments over the injected
 `send`, with its IPN signature scheme, and the local sandbox. `build_processor` picks the one
-`PROCESSOR` names."""
+`PROCESSOR` names. The email providers' requests (`email_providers`) are outbound HTTP to an
+outside service too, and live beside them."""
 
 from __future__ import annotations
 

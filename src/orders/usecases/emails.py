@@ -2,7 +2,8 @@
 the email provider's HTTPS API, with exactly the webhooks' retry schedule and attempt log.
 
 What each email says is decided when it is queued (`domain.emails.email_for`, in the batch of
-the change it tells of); this only hands what waits to the provider. Unconfigured, nothing is
+the change it tells of); this only hands what waits to the provider, in the request
+`processors.email_providers` builds. Unconfigured, nothing is
 sent and nothing is queued either: the operator's `order.*` webhooks carry the address.
 """
 
@@ -11,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from orders.domain.emails import provider_request, provider_url
 from orders.ports import OutboundRequest
+from orders.processors.email_providers import provider_request, provider_url
 from orders.storage.outbox import EMAIL
 from orders.usecases.webhooks import Delivery
 
