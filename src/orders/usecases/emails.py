@@ -15,7 +15,7 @@ from typing import Any
 from orders.ports import OutboundRequest
 from orders.processors.email_providers import provider_request, provider_url
 from orders.storage.outbox import EMAIL
-from orders.usecases.webhooks import Delivery
+from orders.usecases.delivery import Delivery
 
 
 class Emails(Delivery):
