@@ -8,12 +8,27 @@ an answer that grows a field the document does not list fails the schema checks 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from orders.domain import problems, queue
+from orders.domain.delivery import STATES
 from orders.domain.lifecycle import Source, Status
 from orders.errors import ApiError
+
+# The vocabularies the answers use, each from the module that names it: a Literal of the
+# domain's tuple (validated, and the schema's `enum`), never a second list written here.
+if TYPE_CHECKING:
+    ProblemReason: TypeAlias = str
+    ActionChoice: TypeAlias = str
+    QueueReason: TypeAlias = str
+    DeliveryState: TypeAlias = str
+else:
+    ProblemReason = Literal[problems.REASONS]
+    ActionChoice = Literal[tuple(c.value for c in problems.ACTION_CHOICES)]
+    QueueReason = Literal[queue.REASONS]
+    DeliveryState = Literal[STATES]
 
 DecimalText = Annotated[
     str,
@@ -172,12 +187,12 @@ class Offer(Shape):
 class Action(Shape):
     """What went wrong with the payment and what the customer may choose (docs/api.md)."""
 
-    reason: Literal["late_deposit", "underpaid", "payment_failed"] = Field(
+    reason: ProblemReason = Field(
         description="`payment_failed`: the order is `failed` but holds money, which the customer "
         "may ask back (`refund`)."
     )
     received: DecimalText
-    choices: list[Literal["fresh_quote", "continue", "send_rest", "partial_payout", "refund"]]
+    choices: list[ActionChoice]
     remaining: DecimalText | None = Field(description="Underpaid: what is still to send.")
     partial_payout: PartialPayout | None
     offer: Offer | None = Field(description="Late: a fresh quote, after `fresh_quote`.")
@@ -249,7 +264,7 @@ class DuePayout(DueAmount):
 
 
 class DueRefund(DueAmount):
-    status: Literal["refunded"] | None = Field(
+    status: Literal[Status.REFUNDED] | None = Field(
         description="Record it with this status, or (null) on its own: `refund_tx_hash` alone."
     )
 
@@ -323,7 +338,7 @@ class WebhookEvent(Shape):
     event_id: str
     order_id: str
     type: str = Field(examples=["order.paid"])
-    status: Literal["pending", "delivered", "dead"]
+    status: DeliveryState
     attempts: int
     created_at: Timestamp
     next_attempt_at: Timestamp
@@ -333,14 +348,14 @@ class WebhookEvent(Shape):
 
 
 class WebhookEvents(Shape):
-    status: Literal["pending", "delivered", "dead"]
+    status: DeliveryState
     webhook_url_configured: bool
     endpoint_disabled_by_410: bool
     events: list[WebhookEvent]
 
 
 class EmailEvents(Shape):
-    status: Literal["pending", "delivered", "dead"]
+    status: DeliveryState
     emails_configured: bool = Field(description="A provider, its key and a sender are set.")
     events: list[WebhookEvent] = Field(description="The emails; `type` is `email.<kind>`.")
 
@@ -354,7 +369,7 @@ class OperatorOrderDetail(Shape):
 
 
 class QueueItem(Shape):
-    reason: Literal["payout", "payout_and_refund", "refund", "refund_excess", "customer_choice"]
+    reason: QueueReason
     waiting_since: Timestamp
     age_seconds: int = Field(ge=0)
     order: OperatorOrder

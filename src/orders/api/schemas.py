@@ -19,8 +19,8 @@ from pydantic import (
 from orders.domain import money
 from orders.domain.exchange import CUSTOMER_KEY_PATTERN
 from orders.domain.lifecycle import Status
+from orders.domain.payment import PaymentStatus
 from orders.domain.problems import Choice
-from orders.domain.settlement import STATUS_MAP
 from orders.errors import FieldError, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
@@ -160,7 +160,9 @@ class SandboxPayBody(BaseModel):
 
     # Omitted: what the order still needs (all of it, or the rest of a part payment).
     amount: AmountText | None = None
-    status: StrictStr = Field("finished", json_schema_extra={"enum": [*STATUS_MAP]})
+    status: StrictStr = Field(
+        PaymentStatus.FINISHED.value, json_schema_extra={"enum": [s.value for s in PaymentStatus]}
+    )
     # False records the deposit at the (sandbox) processor but drops its callback, as a
     # network would: reconciliation must then find it.
     callback: bool = True

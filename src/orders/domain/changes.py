@@ -11,7 +11,7 @@ from typing import Any
 from orders import strict_json
 from orders.domain import money, text
 from orders.domain.exchange import check_note, check_tx_hash
-from orders.domain.lifecycle import Source, Status, allowed_next, can_move
+from orders.domain.lifecycle import WITH_REFUND, Source, Status, allowed_next, can_move
 from orders.domain.order import Event, Note, Order
 from orders.errors import FieldError, InvalidTransition, ValidationFailed
 
@@ -151,7 +151,7 @@ def check_operator_change(
         errors.append(FieldError("payout_tx_hash", "is required to mark an order completed"))
     if target is Status.REFUNDED and not refund_tx_hash:
         errors.append(FieldError("refund_tx_hash", "is required to mark an order refunded"))
-    if target not in (None, Status.REFUNDED, Status.COMPLETED) and refund_tx_hash:
+    if target is not None and target not in WITH_REFUND and refund_tx_hash:
         errors.append(FieldError("refund_tx_hash", "goes only with status refunded, with "
                                  "completed for an over-payment's excess, or alone"))  # fmt: skip
     if refund_amount is not None and not refund_tx_hash:

@@ -60,7 +60,11 @@ def _excess_refund(order: Order) -> dict[str, str] | None:
 def _refund(order: Order) -> dict[str, Any] | None:
     if can_move(order.status, Status.REFUNDED):
         most = problems.refundable(order, paying_out=False)
-        return {**_amount(most, order.pay_currency), "status": "refunded"} if most > 0 else None
+        return (
+            {**_amount(most, order.pay_currency), "status": Status.REFUNDED.value}
+            if most > 0
+            else None
+        )
     if order.refund_owed:  # an ended order holding money: a refund recorded on its own
         most = problems.refundable(order, paying_out=order.status is Status.COMPLETED)
         return {**_amount(most, order.pay_currency), "status": None} if most > 0 else None

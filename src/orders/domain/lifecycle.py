@@ -91,6 +91,24 @@ ENDS_WITH_LOCK: tuple[Status, ...] = (S.AWAITING_PAYMENT, S.PARTIALLY_PAID)
 WAITS_ON_OPERATOR: tuple[Status, ...] = (S.PAID, S.REFUNDING, S.ACTION_REQUIRED)
 # Where the order went ahead: money beyond its amount is an excess to refund.
 WENT_AHEAD: tuple[Status, ...] = (S.PAID, S.COMPLETED)
+# Where an order ended without going ahead: money it holds goes back (`Order.refund_owed`).
+CALLED_OFF: tuple[Status, ...] = (S.FAILED, S.CANCELLED)
+# The statuses an operator's change may record a refund's hash with (or none): the refund
+# itself, or a completed over-payment's excess.
+WITH_REFUND: tuple[Status, ...] = (S.REFUNDED, S.COMPLETED)
+# Where the payout may be sent next (an edge to `completed`): a refund now goes instead of it.
+PAYS_OUT_NEXT: tuple[Status, ...] = tuple(s for s in Status if S.COMPLETED in TRANSITIONS[s])
+
+# The pages' own sets (pages/js/statuses.js), named here so the two cannot drift apart.
+# The payment page's progress steps: the usual path of an order.
+STEPS: tuple[Status, ...] = (S.AWAITING_PAYMENT, S.CONFIRMING, S.PAID, S.COMPLETED)
+# Off the usual path: the customer may need a person (the page shows the support links).
+OFF_THE_PATH: tuple[Status, ...] = tuple(s for s in Status if s not in STEPS)
+# Off the path with the money final: it waits for a choice or goes back, confirmations behind it.
+CONFIRMED_OFF_PATH: tuple[Status, ...] = (S.ACTION_REQUIRED, S.REFUNDING, S.REFUNDED)
+# Where the order may wait a while (a late deposit, the rest, the operator): the page asks less
+# often.
+QUIET: tuple[Status, ...] = (S.EXPIRED, S.PARTIALLY_PAID)
 
 
 def allowed_next(current: Status) -> list[str]:

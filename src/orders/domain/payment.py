@@ -7,13 +7,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
+
+
+class PaymentStatus(StrEnum):
+    """NOWPayments' payment statuses, in the order a payment moves through them."""
+
+    WAITING = "waiting"
+    CONFIRMING = "confirming"
+    CONFIRMED = "confirmed"
+    SENDING = "sending"
+    PARTIALLY_PAID = "partially_paid"
+    FINISHED = "finished"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    REFUNDED = "refunded"
+
+
+# The sets of payment statuses the rules speak of, each named once (settlement, the sandbox).
+P = PaymentStatus
+# Seen on the chain and not final yet: its next report is the same money.
+IN_FLIGHT: tuple[PaymentStatus, ...] = (P.CONFIRMING, P.CONFIRMED, P.SENDING)
+# The money is final: what came is what counts.
+SETTLED: tuple[PaymentStatus, ...] = (P.PARTIALLY_PAID, P.FINISHED)
+# The deposit has been seen: on its way, or final.
+SEEN: tuple[PaymentStatus, ...] = (*IN_FLIGHT, *SETTLED)
+# The payment's money is not the order's to settle.
+ENDED: tuple[PaymentStatus, ...] = (P.FAILED, P.EXPIRED, P.REFUNDED)
+# What a deposit reports when no money came with it.
+NO_MONEY: tuple[PaymentStatus, ...] = (P.WAITING, P.FAILED, P.EXPIRED)
 
 
 @dataclass(frozen=True)
 class Payment:
     processor: str
     payment_id: str
-    status: str
+    status: str  # a PaymentStatus value, as the processor spells it
     address: str
     amount: Decimal
     currency: str

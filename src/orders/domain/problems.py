@@ -33,6 +33,8 @@ UNDERPAID = "underpaid"
 # Not a problem the order waits in, but the same question to its customer: the processor failed
 # the payment after money reached it, and that money goes back only if someone asks.
 FAILED = "payment_failed"
+# What `action.reason` may be.
+REASONS: tuple[str, ...] = (LATE, UNDERPAID, FAILED)
 
 
 class Choice(StrEnum):
@@ -49,6 +51,8 @@ CHOICES: dict[str, tuple[Choice, ...]] = {
     LATE: (C.FRESH_QUOTE, C.CONTINUE, C.REFUND),
     UNDERPAID: (C.SEND_REST, C.PARTIAL_PAYOUT, C.REFUND),
 }
+# What `action.choices` may hold: a problem's choices, never the refund address (given any time).
+ACTION_CHOICES: tuple[Choice, ...] = tuple(c for c in Choice if c is not C.REFUND_ADDRESS)
 
 
 def available(order: Order) -> tuple[Choice, ...]:
@@ -147,7 +151,7 @@ def action(order: Order) -> dict[str, Any] | None:
     return {
         "reason": order.problem,
         "received": order.received_amount,
-        "choices": [c.value for c in choices if c is not C.REFUND_ADDRESS],
+        "choices": [c.value for c in choices if c in ACTION_CHOICES],
         "remaining": money.to_text(remaining(order)) if underpaid else None,
         "partial_payout": (
             {"amount": money.to_text(partial_payout(order))}

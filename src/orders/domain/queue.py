@@ -12,18 +12,23 @@ from datetime import datetime
 from typing import Any
 
 from orders.domain import problems
-from orders.domain.lifecycle import FINAL, Status
+from orders.domain.lifecycle import FINAL, WAITS_ON_OPERATOR, Status
 from orders.domain.order import Order
 from orders.domain.times import parse_timestamp
+
+# Why an order waits, each named once (the API's `QueueItem.reason` is one of REASONS).
+PAYOUT = "payout"
+PAYOUT_AND_REFUND = "payout_and_refund"  # an over-payment: its excess goes back too
+REFUND = "refund"  # chosen, or money that reached a failed, cancelled or refunded order
+REFUND_EXCESS = "refund_excess"  # a completed order's excess
+CUSTOMER_CHOICE = "customer_choice"  # it waits on the customer
+REASONS: tuple[str, ...] = (PAYOUT, PAYOUT_AND_REFUND, REFUND, REFUND_EXCESS, CUSTOMER_CHOICE)
 
 
 @dataclass(frozen=True)
 class Waiting:
     order: Order
-    # "payout", "payout_and_refund" (an over-payment), "refund" (chosen, or money that reached a
-    # failed, cancelled or refunded order), "refund_excess" (a completed order's excess) or
-    # "customer_choice" (it waits on the customer)
-    reason: str
+    reason: str  # one of REASONS
     since: str
 
     def age_seconds(self, now: datetime) -> int:
@@ -50,18 +55,21 @@ def entered(order: Order) -> str:
 
 
 def waiting(order: Order) -> Waiting | None:
-    """Whether (and why, and since when) `order` waits on the operator."""
+    """Whether (and why, and since when) `order` waits on the operator: by its status alone
+    (WAITS_ON_OPERATOR), or by the refund it owes."""
+    if order.status not in WAITS_ON_OPERATOR and not order.refund_owed:
+        return None
+    return Waiting(order, _reason(order), entered(order))
+
+
+def _reason(order: Order) -> str:
     if order.status is Status.PAID:
-        reason = "payout_and_refund" if problems.excess(order) else "payout"
-        return Waiting(order, reason, entered(order))
+        return PAYOUT_AND_REFUND if problems.excess(order) else PAYOUT
     if order.status is Status.REFUNDING:
-        return Waiting(order, "refund", entered(order))
+        return REFUND
     if order.status is Status.ACTION_REQUIRED:
-        return Waiting(order, "customer_choice", entered(order))
-    if order.refund_owed:
-        reason = "refund_excess" if order.status is Status.COMPLETED else "refund"
-        return Waiting(order, reason, entered(order))
-    return None
+        return CUSTOMER_CHOICE
+    return REFUND_EXCESS if order.status is Status.COMPLETED else REFUND
 
 
 def queue(orders: list[Order]) -> list[Waiting]:

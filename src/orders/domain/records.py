@@ -18,7 +18,7 @@ from typing import Any
 from orders.domain import money, problems
 from orders.domain.changes import Change, refuse_transition
 from orders.domain.due import is_short
-from orders.domain.lifecycle import Source, Status, can_move
+from orders.domain.lifecycle import CALLED_OFF, Source, Status, can_move
 from orders.domain.order import Order
 from orders.errors import DuplicateTxHash, FieldError, InvalidTransition, ValidationFailed
 
@@ -54,7 +54,7 @@ def operator_change(
         fields["refund_owed"] = False  # a refund recorded settles what it was for
     elif target is Status.COMPLETED and order.received > Decimal(order.pay_amount):
         fields["refund_owed"] = True  # the excess, completed without its refund, waits
-    elif target in (Status.FAILED, Status.CANCELLED) and order.received > 0:
+    elif target in CALLED_OFF and order.received > 0:
         fields["refund_owed"] = True  # an order ended holding money: it goes back
     kind = REFUND_RECORDED if target is None and "refund_tx_hash" in fields else None
     return Change(target, Source.OPERATOR, "; ".join(notes) or None, fields, actor,

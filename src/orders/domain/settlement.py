@@ -28,24 +28,22 @@ from orders.domain.lifecycle import (
     can_move,
 )
 from orders.domain.order import Order
-from orders.domain.payment import Payment
+from orders.domain.payment import ENDED, SEEN, SETTLED, Payment, PaymentStatus
 from orders.domain.times import parse_timestamp, timestamp
 
 # NOWPayments' payment statuses → the order status they point to (None: nothing to do yet).
+P = PaymentStatus
 STATUS_MAP: dict[str, Status | None] = {
-    "waiting": None,
-    "confirming": Status.CONFIRMING,
-    "confirmed": Status.CONFIRMING,
-    "sending": Status.CONFIRMING,
-    "partially_paid": Status.PARTIALLY_PAID,
-    "finished": Status.PAID,
-    "failed": Status.FAILED,
-    "expired": Status.EXPIRED,
-    "refunded": Status.REFUNDED,
+    P.WAITING: None,
+    P.CONFIRMING: Status.CONFIRMING,
+    P.CONFIRMED: Status.CONFIRMING,
+    P.SENDING: Status.CONFIRMING,
+    P.PARTIALLY_PAID: Status.PARTIALLY_PAID,
+    P.FINISHED: Status.PAID,
+    P.FAILED: Status.FAILED,
+    P.EXPIRED: Status.EXPIRED,
+    P.REFUNDED: Status.REFUNDED,
 }
-_SETTLED = {"partially_paid", "finished"}  # the money is final: what came is what counts
-_SEEN = {"confirming", "confirmed", "sending", *_SETTLED}
-_ENDED = {"failed", "expired", "refunded"}  # the payment's money is not the order's to settle
 UNEXPECTED_DEPOSIT = "order.unexpected_deposit"
 
 
@@ -60,7 +58,7 @@ def settle(order: Order, reports: Sequence[Payment], now: str, lock: timedelta) 
     is recorded, and waits in the operator's queue to be refunded."""
     deposits: dict[str, str] = json.loads(order.deposits or "{}")
     # Before deposit states were kept, the order's status told what its deposits were.
-    held = "confirming" if order.status is Status.CONFIRMING else "finished"
+    held = P.CONFIRMING.value if order.status is Status.CONFIRMING else P.FINISHED.value
     states: dict[str, str] = {pid: held for pid in deposits} | json.loads(order.deposit_states)
     news = [p for p in reports if _is_news(p, deposits, states)]
     if not news:
@@ -87,7 +85,7 @@ def settle(order: Order, reports: Sequence[Payment], now: str, lock: timedelta) 
         return _unexpected(order, received, fields) if fresh else None
 
     # Late: money first seen after the lock, either new money or the first word of a deposit.
-    first_word = any(p.status in _SEEN for p in news) and order.status in NOTHING_SEEN
+    first_word = any(p.status in SEEN for p in news) and order.status in NOTHING_SEEN
     seen_late = (
         (fresh or first_word) and paid_at >= order.expires_at and order.status in MAY_BE_LATE
     )
@@ -137,12 +135,12 @@ def _target(
     news: list[Payment],
 ) -> tuple[Status | None, str | None]:
     """The status all the order's deposits point to, and the problem that goes with it."""
-    if received <= 0 or all(states.get(pid) in _ENDED for pid in deposits):
+    if received <= 0 or all(states.get(pid) in ENDED for pid in deposits):
         # No money (or none that did not fail): the order's own payment speaks (a repeat
         # deposit that failed or expired says nothing about it).
         own = [p for p in news if not p.parent_payment_id]
         return (STATUS_MAP.get(own[-1].status) if own else None), None
-    if any(states.get(pid) not in _SETTLED for pid in deposits):
+    if any(states.get(pid) not in SETTLED for pid in deposits):
         return Status.CONFIRMING, None  # some of the money is not final yet
     if late:
         return Status.ACTION_REQUIRED, problems.LATE

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 from orders.domain import money
 from orders.domain.currencies import CURRENCIES, Currency
+from orders.domain.payment import PaymentStatus
 from orders.errors import ServiceUnavailable
 from orders.ports import Deps, OutboundRequest, SendError
 from orders.processors.base import Deposits, Payment, ProcessorError
@@ -269,7 +270,7 @@ def _payment(data: dict[str, Any]) -> Payment:
     return Payment(
         processor=NowPayments.name,
         payment_id=str(data.get("payment_id")),  # a string on create, a number later
-        status=str(data.get("payment_status") or "waiting"),
+        status=str(data.get("payment_status") or PaymentStatus.WAITING.value),
         address=str(data.get("pay_address") or ""),
         amount=_amount(data, "pay_amount"),
         currency=str(data.get("pay_currency") or "").lower(),

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from orders.domain import money
 from orders.domain.currencies import CURRENCIES, Currency
+from orders.domain.payment import IN_FLIGHT, NO_MONEY, SETTLED, PaymentStatus
 from orders.domain.times import timestamp
 from orders.ports import Clock, Database, Tokens
 from orders.processors.base import Deposits, Payment
@@ -23,10 +24,6 @@ _BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _RIPPLE58 = "rpshnaf39wBUDNEGHJKLM4PQRST7VWXYZ2bcdeCg65jkm8oFqi1tuvAxyz"
 _BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _HEX = "0123456789abcdef"
-# Statuses a deposit reports when no money came with it (the default amount is then 0).
-_NO_MONEY = ("waiting", "failed", "expired")
-# Statuses of a deposit seen on the chain and not yet final: its next report is the same money.
-_IN_FLIGHT = ("confirming", "confirmed", "sending")
 # Dollar prices behind the fixed local rate table: rate(a → b) = price[a] / price[b].
 USD_PRICES: dict[str, Decimal] = {
     "btc": Decimal("95000"),
@@ -70,7 +67,7 @@ class SandboxProcessor:
         payment = Payment(
             processor=self.name,
             payment_id=payment_id,
-            status="waiting",
+            status=PaymentStatus.WAITING.value,
             address=deposit_address(currency, seed),
             amount=amount,
             currency=currency,
@@ -104,13 +101,13 @@ class SandboxProcessor:
         if not payments:
             return None
         first = payments[0]
-        settled = first.status in ("partially_paid", "finished") and first.actually_paid > 0
+        settled = first.status in SETTLED and first.actually_paid > 0
         last = payments[-1]
         # The deposit this report is about: the order's payment until it settles; after that the
         # latest repeat deposit while it is still confirming, or else a new one.
         if not settled:
             moving: Payment | None = first
-        elif last is not first and last.status in _IN_FLIGHT and last.actually_paid > 0:
+        elif last is not first and last.status in IN_FLIGHT and last.actually_paid > 0:
             moving = last
         else:
             moving = None
@@ -119,7 +116,7 @@ class SandboxProcessor:
         owed = first.amount - money.total(p.actually_paid for p in payments if p is not moving)
         if actually_paid is not None:
             paid = actually_paid
-        elif status in _NO_MONEY:  # the deposit failed or never came
+        elif status in NO_MONEY:  # the deposit failed or never came (the amount is then 0)
             paid = Decimal(0)
         else:  # what is owed, and never less than the deposit already on its way
             paid = max(owed, moving.actually_paid if moving else Decimal(0), Decimal(0))
