@@ -17,6 +17,7 @@ from orders.api.schemas import (
     UpdateOrderBody,
     parse,
 )
+from orders.domain import views
 from orders.domain.exchange import NewOrder, check_quote
 from orders.domain.lifecycle import Status
 from orders.domain.order import Order
@@ -157,7 +158,7 @@ class Handlers:
         order = await self.payments.sandbox_pay(params["id"], body.status, body.amount,
                                                 body.callback, body.late)  # fmt: skip
         return json_response(
-            {"callback_sent": body.callback, "order": order.public()},
+            {"callback_sent": body.callback, "order": views.public(order)},
             200 if body.callback else 202,
         )
 
@@ -240,4 +241,4 @@ def etag_matches(header: str | None, etag: str) -> bool:
 
 
 def order_response(order: Order, status: int = 200, **headers: Any) -> Response:
-    return json_response(order.public(), status, {"ETag": order.etag, **headers})
+    return json_response(views.public(order), status, {"ETag": order.etag, **headers})

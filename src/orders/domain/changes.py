@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from orders import strict_json
-from orders.domain import money, text
+from orders.domain import money, text, views
 from orders.domain.exchange import check_note, check_tx_hash
 from orders.domain.lifecycle import WITH_REFUND, Source, Status, allowed_next, can_move
 from orders.domain.order import Event, Note, Order
@@ -114,7 +114,7 @@ def webhook_event(
         "id": event_id,
         "type": event_type,
         "created_at": created_at,
-        "data": {"order": order.operator()},
+        "data": {"order": views.operator(order)},
     }
     payload = strict_json.dumps(body)
     return WebhookEvent(event_id, order.id, event_type, payload, created_at)

@@ -6,13 +6,11 @@ same rules the change is checked with (`domain.records`), never a second copy of
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from orders.domain import money, problems
 from orders.domain.lifecycle import Status, can_move
-
-if TYPE_CHECKING:
-    from orders.domain.order import Order
+from orders.domain.order import Order
 
 
 def due(order: Order) -> dict[str, Any]:

@@ -1,18 +1,13 @@
-"""The order record: one row of `orders`, typed, and how it is shown to people."""
+"""The order record: one row of `orders`, typed (how people see it: `domain.views`)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
-from orders import strict_json
-from orders.domain import money, problems
-from orders.domain.currencies import payment_uri
-from orders.domain.due import due
 from orders.domain.lifecycle import Status
 
 
@@ -25,12 +20,6 @@ class Event:
     from_status: str | None = None
     actor: str | None = None
 
-    def public(self) -> dict[str, Any]:
-        return {"status": self.to_status, "at": self.at, "source": self.source, "note": self.note}
-
-    def operator(self) -> dict[str, Any]:
-        return {**self.public(), "actor": self.actor}
-
 
 @dataclass(frozen=True)
 class Note:
@@ -39,9 +28,6 @@ class Note:
     at: str
     note: str
     actor: str | None = None
-
-    def operator(self) -> dict[str, Any]:
-        return {"at": self.at, "note": self.note, "actor": self.actor}
 
 
 @dataclass(frozen=True)
@@ -127,75 +113,7 @@ class Order:
     def received(self) -> Decimal:
         return Decimal(self.received_amount)
 
-    def public_json(self) -> str:
-        """`public()` as the API writes it: compact UTF-8 JSON."""
-        return strict_json.dumps(self.public())
-
-    def public(self) -> dict[str, Any]:
-        """The order as docs/api.md shows it; the email is masked in every public response."""
-        to_send = problems.to_send(self)
-        uri = payment_uri(self.pay_currency, self.pay_address, to_send, self.pay_extra_id)
-        return {
-            "id": self.id,
-            "status": self.status.value,
-            "version": self.version,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "expires_at": self.expires_at,
-            "late": self.late,
-            "from": {"currency": self.from_currency, "amount": self.from_amount},
-            "to": {
-                "currency": self.to_currency,
-                "amount": self.to_amount,
-                "address": self.payout_address,
-                "extra_id": self.payout_extra_id,
-            },
-            "rate": self.rate,
-            "fee_percent": self.fee_percent,
-            "refund_address": self.refund_address,
-            "refund_extra_id": self.refund_extra_id,
-            "email": mask_email(self.email),
-            "payment": {
-                "processor": self.processor,
-                "id": self.payment_id,
-                "address": self.pay_address,
-                "extra_id": self.pay_extra_id,
-                "amount": self.pay_amount,
-                "to_send": money.to_text(to_send),
-                "currency": self.pay_currency,
-                "uri": uri,
-                "received": self.received_amount,
-                "tx_hash": self.deposit_tx_hash,
-            },
-            "payout": {"tx_hash": self.payout_tx_hash},
-            "refund": {"tx_hash": self.refund_tx_hash, "amount": self.refund_amount},
-            "excess": money.to_text(excess) if (excess := problems.excess(self)) else None,
-            "action": problems.action(self),
-            "timeline": [event.public() for event in self.events],
-        }
-
-    def operator(self) -> dict[str, Any]:
-        """The operator's view: the public order with the full email, the deposits one by one,
-        the refund, the internal notes, who made each change, and what may be recorded now."""
-        return {
-            **self.public(),
-            "email": self.email,
-            "deposits": json.loads(self.deposits or "{}"),
-            "payout_overdue_notified": self.overdue_event_id is not None,
-            "due": due(self),
-            "notes": [note.operator() for note in self.notes],
-            "timeline": [event.operator() for event in self.events],
-        }
-
 
 def customer_key_hash(key: str) -> str:
     """What an order keeps of its customer's key: the SHA-256, in hex."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
-
-
-def mask_email(email: str | None) -> str | None:
-    """`alice@example.com` → `a***@example.com`: enough for its owner to recognise it."""
-    if not email:
-        return None
-    local, _, domain = email.partition("@")
-    return f"{local[:1]}***@{domain}"

@@ -16,17 +16,12 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from orders.domain import money
 from orders.domain.currencies import CURRENCIES
 from orders.domain.lifecycle import FINAL, WENT_AHEAD, Source, Status
-
-# Only for annotations: `Order.public` shows what this module reads off an order, so a runtime
-# import of `order` here (or of `changes`, which imports it) would be a cycle. The changes the
-# choices make are in `domain.choices`.
-if TYPE_CHECKING:
-    from orders.domain.order import Order
+from orders.domain.order import Order
 
 LATE = "late_deposit"
 UNDERPAID = "underpaid"

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from orders.domain import problems
+from orders.domain import problems, views
 from orders.domain.lifecycle import FINAL, WAITS_ON_OPERATOR, Status
 from orders.domain.order import Order
 from orders.domain.times import parse_timestamp
@@ -39,7 +39,7 @@ class Waiting:
             "reason": self.reason,
             "waiting_since": self.since,
             "age_seconds": self.age_seconds(now),
-            "order": self.order.operator(),
+            "order": views.operator(self.order),
         }
 
 
