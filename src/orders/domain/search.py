@@ -1,5 +1,5 @@
 """The operator's order search as a value: which statuses, which creation times, what text, and
-where a page starts. Parsed from a query string here, turned into SQL in `storage.orders`."""
+where a page starts. Parsed from a query string here, turned into SQL in `storage.backoffice`."""
 
 from __future__ import annotations
 

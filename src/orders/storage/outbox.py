@@ -1,5 +1,6 @@
-"""The outbox in D1: due events, claims, attempts, receivers that said 410 Gone, and the
-operator's view of it all. Every SQL statement about it lives here.
+"""The outbox in D1: events queued with the change that makes them, due events, claims, attempts,
+receivers that said 410 Gone, and the operator's view of it all. Every SQL statement about it
+lives here.
 
 One table holds two channels: `webhook` (the operator's `order.*` events) and `email` (messages
 to the customer, docs/emails.md). They share the claims, the attempt log and the retry rules,
@@ -12,6 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from orders.domain.changes import WebhookEvent
+from orders.domain.order import Order
 from orders.ports import Database, Statement, changes
 
 WEBHOOK = "webhook"
@@ -41,9 +44,33 @@ _EVENTS = (
 )
 
 
+# Queues an event only where the order's row carries the mark of the write it goes with: the
+# change's token (`change_id`), or the overdue event's own id (`overdue_event_id`).
+_QUEUE = (
+    "INSERT INTO webhook_outbox (event_id, order_id, type, payload, created_at, "
+    "next_attempt_at, channel) SELECT ?, id, ?, ?, ?, ?, ? FROM orders WHERE id = ? AND {mark} = ?"
+)
+
+
 class Outbox:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    def with_change(self, order: Order, events: list[WebhookEvent]) -> list[Statement]:
+        """Queues `events` with the change that writes `order` (`OrderStore.insert` or
+        `update`, earlier in the same batch): they exist exactly when it won."""
+        return [self._queue(event, order.id, "change_id", order.change_id) for event in events]
+
+    def overdue(self, event: WebhookEvent) -> Statement:
+        """Queues an `order.payout_overdue` event where `OrderStore.mark_overdue`, earlier in
+        the same batch, marked its order with it: once, however many runs try."""
+        return self._queue(event, event.order_id, "overdue_event_id", event.event_id)
+
+    def _queue(self, event: WebhookEvent, order_id: str, mark: str, value: str | None) -> Statement:
+        return self.db.prepare(_QUEUE.format(mark=mark)).bind(
+            event.event_id, event.type, event.payload, event.created_at, event.created_at,
+            event.channel, order_id, value,
+        )  # fmt: skip
 
     async def gone(self, url: str) -> bool:
         """Whether `url` answered 410 Gone since the operator last redelivered."""

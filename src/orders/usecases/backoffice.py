@@ -11,14 +11,15 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from orders.domain import report, views
+from orders.domain import report
 from orders.domain.changes import webhook_event
 from orders.domain.queue import queue
 from orders.domain.search import Cursor, OrderFilter, parse_filter, parse_page
 from orders.domain.times import timestamp
 from orders.errors import NotFound
 from orders.ports import Deps
-from orders.storage.orders import OperatorQueries, order_from_row
+from orders.storage.backoffice import OperatorQueries
+from orders.storage.orders import OrderStore, order_from_row
 from orders.storage.outbox import EMAIL, Outbox, event_of
 
 EXPORT_PAGE = 1000
@@ -34,6 +35,7 @@ class BackOffice:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.queries = OperatorQueries(deps.db)
+        self.store = OrderStore(deps.db)
         self.outbox = Outbox(deps.db)
 
     async def orders(self, query: Mapping[str, str]) -> dict[str, Any]:
@@ -45,7 +47,7 @@ class BackOffice:
         orders = orders[:limit]
         last = orders[-1] if more else None
         return {
-            "orders": [views.operator(order) for order in orders],
+            "orders": [order.operator() for order in orders],
             "next_cursor": Cursor(last.created_at, last.id).encode() if last else None,
         }
 
@@ -63,7 +65,7 @@ class BackOffice:
             raise NotFound("No order with this id.")
         order = order_from_row(found[0])
         return {
-            "order": views.operator(order),
+            "order": order.operator(),
             "etag": order.etag,
             "webhooks": [event_of(row) for row in events],
             "emails": [event_of(row) for row in emails],
@@ -155,6 +157,7 @@ class BackOffice:
             event_id = self.deps.new_id("evt")
             flagged = replace(order, overdue_event_id=event_id)
             event = webhook_event(flagged, event_id, timestamp(now), "order.payout_overdue")
-            statements.extend(self.queries.mark_overdue(order, event))
+            statements.append(self.store.mark_overdue(order.id, event_id))
+            statements.append(self.outbox.overdue(event))
         await self.deps.db.batch(statements)
         return len(orders)

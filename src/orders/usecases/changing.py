@@ -12,6 +12,7 @@ from orders.domain.times import timestamp
 from orders.errors import NotFound, VersionConflict
 from orders.ports import Deps, Statement, changes
 from orders.storage.orders import OrderStore
+from orders.storage.outbox import Outbox as OutboxStore
 
 MAX_RACES = 5
 
@@ -36,6 +37,7 @@ class Changer:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.store = OrderStore(deps.db)
+        self.outbox = OutboxStore(deps.db)
 
     async def change(
         self,
@@ -107,4 +109,5 @@ class Changer:
             outbox = [webhook_event(after, self.deps.new_id("evt"), now, change.notify)]
         else:
             outbox = outbox_of(self.deps, after) if event else []
-        return after, self.store.update(before, after, event, outbox, change.unique_tx)
+        statements = self.store.update(before, after, event, change.unique_tx)
+        return after, [*statements, *self.outbox.with_change(after, outbox)]

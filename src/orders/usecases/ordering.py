@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from orders import strict_json
-from orders.domain import money, views
+from orders.domain import money
 from orders.domain.changes import Change, check_operator_change
 from orders.domain.corrections import check_correction, correction
 from orders.domain.exchange import NewOrder, check_order, customer_key_problem
@@ -34,6 +34,7 @@ from orders.ports import Deps
 from orders.processors.base import Processor, ProcessorError
 from orders.storage.idempotency import IdempotencyStore
 from orders.storage.orders import OrderStore
+from orders.storage.outbox import Outbox
 from orders.usecases.catalog import Catalog
 from orders.usecases.changing import Changer, outbox_of
 
@@ -61,6 +62,7 @@ class Ordering:
         self.processor = processor
         self.catalog = catalog
         self.store = OrderStore(deps.db)
+        self.outbox = Outbox(deps.db)
         self.keys = IdempotencyStore(deps.db)
 
     async def create(
@@ -198,8 +200,11 @@ class Ordering:
         )
         # The customer's key is in this answer only: it is what lets them make the choices of
         # a problem payment. The answer kept for replays is the order without it.
-        stored = strict_json.dumps(views.public(order))
-        statements = self.store.insert(order, event, outbox_of(deps, order, created=True))
+        stored = strict_json.dumps(order.public())
+        statements = [
+            *self.store.insert(order, event),
+            *self.outbox.with_change(order, outbox_of(deps, order, created=True)),
+        ]
         if key is not None:
             statements.append(self.keys.complete(key, order.id, 201, stored))
         await deps.db.batch(statements)
