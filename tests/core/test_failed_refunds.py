@@ -4,30 +4,17 @@ operator's queue then shows it as a refund to send. In-process, the sandbox."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from tests.support.inprocess import BTC_ADDRESS, Harness
-
-
-async def pay(harness: Harness, order_id: str, **body: Any) -> dict[str, Any]:
-    reply = await harness.call("POST", f"/api/sandbox/pay/{order_id}", body)
-    assert reply.status == 200, reply.json
-    return reply.json["order"]  # type: ignore[no-any-return]
-
-
-async def queue(harness: Harness) -> list[tuple[str, str]]:
-    reply = await harness.call("GET", "/api/admin/queue", headers=harness.admin())
-    return [(i["order"]["id"], i["reason"]) for i in reply.json["items"]]
 
 
 async def test_a_failed_payment_holding_money_offers_its_customer_a_refund(
     harness: Harness,
 ) -> None:
     order = await harness.create()
-    await pay(harness, order["id"], status="confirming")  # the money was seen…
-    failed = await pay(harness, order["id"], status="failed")  # …then the processor failed it
+    await harness.pay(order["id"], status="confirming")  # the money was seen…
+    failed = await harness.pay(order["id"], status="failed")  # …then the processor failed it
     assert failed["status"] == "failed" and failed["payment"]["received"] == "0.01"
-    assert await queue(harness) == [(order["id"], "refund")]  # the operator sees it at once
+    assert await harness.queue() == [(order["id"], "refund")]  # the operator sees it at once
     assert failed["action"] == {
         "reason": "payment_failed", "received": "0.01", "choices": ["refund"],
         "remaining": None, "partial_payout": None, "offer": None,
@@ -42,18 +29,18 @@ async def test_a_failed_payment_holding_money_offers_its_customer_a_refund(
     assert chosen.json["status"] == "refunding" and chosen.json["action"] is None
     assert chosen.json["refund_address"] == BTC_ADDRESS
     assert chosen.json["timeline"][-1]["source"] == "api"
-    assert await queue(harness) == [(order["id"], "refund")]
+    assert await harness.queue() == [(order["id"], "refund")]
     assert (await harness.choose(order["id"], "refund")).status == 409  # asked for already
 
     sent = {"status": "refunded", "refund_tx_hash": "ab" * 32}
     done = await harness.call("PUT", f"/api/order/{order['id']}", sent, headers=harness.admin())
     assert done.status == 200 and done.json["refund"] == {"tx_hash": "ab" * 32, "amount": "0.01"}
-    assert await queue(harness) == []
+    assert await harness.queue() == []
 
 
 async def test_a_failed_payment_without_money_offers_nothing(harness: Harness) -> None:
     order = await harness.create()
-    failed = await pay(harness, order["id"], status="failed")
+    failed = await harness.pay(order["id"], status="failed")
     assert failed["status"] == "failed" and failed["payment"]["received"] == "0"
     assert failed["action"] is None
 
@@ -64,8 +51,8 @@ async def test_a_failed_payment_without_money_offers_nothing(harness: Harness) -
 
 async def test_without_the_key_a_failed_payment_is_not_refunded(harness: Harness) -> None:
     order = await harness.create()
-    await pay(harness, order["id"], status="confirming")
-    await pay(harness, order["id"], status="failed")
+    await harness.pay(order["id"], status="confirming")
+    await harness.pay(order["id"], status="failed")
     body = {"key": "x" * 32, "choice": "refund", "refund_address": BTC_ADDRESS}
 
     refused = await harness.call("POST", f"/api/order/{order['id']}/choice", body)

@@ -9,12 +9,6 @@ from typing import Any
 from tests.support.inprocess import Harness
 
 
-async def pay(harness: Harness, order_id: str, **body: Any) -> dict[str, Any]:
-    reply = await harness.call("POST", f"/api/sandbox/pay/{order_id}", body)
-    assert reply.status == 200, reply.json
-    return reply.json["order"]  # type: ignore[no-any-return]
-
-
 def ledger(harness: Harness, order_id: str) -> list[dict[str, Any]]:
     return harness.rows(
         "SELECT payment_id, parent_payment_id, status, actually_paid, tx_hash "
@@ -25,8 +19,8 @@ def ledger(harness: Harness, order_id: str) -> list[dict[str, Any]]:
 
 async def test_a_deposit_keeps_its_hash_from_confirming_to_finished(harness: Harness) -> None:
     order = await harness.create()
-    seen = await pay(harness, order["id"], status="confirming")
-    done = await pay(harness, order["id"], status="finished")
+    seen = await harness.pay(order["id"], status="confirming")
+    done = await harness.pay(order["id"], status="finished")
 
     assert seen["status"] == "confirming" and done["status"] == "paid"
     assert seen["payment"]["tx_hash"] is not None
@@ -37,9 +31,9 @@ async def test_a_deposit_keeps_its_hash_from_confirming_to_finished(harness: Har
 
 async def test_a_repeat_deposit_has_its_own_hash_and_keeps_it(harness: Harness) -> None:
     order = await harness.create()
-    paid = await pay(harness, order["id"], status="finished")
-    await pay(harness, order["id"], status="confirming", amount="0.003")
-    await pay(harness, order["id"], status="finished")  # the same repeat deposit, now final
+    paid = await harness.pay(order["id"], status="finished")
+    await harness.pay(order["id"], status="confirming", amount="0.003")
+    await harness.pay(order["id"], status="finished")  # the same repeat deposit, now final
 
     first, repeat = ledger(harness, order["id"])
     assert first["tx_hash"] == paid["payment"]["tx_hash"]

@@ -151,6 +151,29 @@ class Harness:
     def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
         return [dict(r) for r in self.connection.execute(sql, params).fetchall()]
 
+    async def pay(self, order_id: str, **body: Any) -> dict[str, Any]:
+        """A sandbox deposit (POST /api/sandbox/pay): the order as the answer shows it."""
+        reply = await self.call("POST", f"/api/sandbox/pay/{order_id}", body)
+        assert reply.status in (200, 202), reply.json  # 202: its callback was dropped
+        return reply.json["order"]  # type: ignore[no-any-return]
+
+    async def order(self, order_id: str) -> dict[str, Any]:
+        """The order as anyone with its id reads it."""
+        return (await self.call("GET", f"/api/order/{order_id}")).json  # type: ignore[no-any-return]
+
+    async def queue(self) -> list[tuple[str, str]]:
+        """The operator's queue as (order id, reason), the longest waiting first."""
+        reply = await self.call("GET", "/api/admin/queue", headers=self.admin())
+        return [(i["order"]["id"], i["reason"]) for i in reply.json["items"]]
+
+    def webhook_types(self, order_id: str) -> list[str]:
+        """The operator's webhooks queued for the order, oldest first."""
+        rows = self.rows(
+            "SELECT type FROM webhook_outbox WHERE order_id = ? AND channel = 'webhook' "
+            "ORDER BY seq", order_id,
+        )  # fmt: skip
+        return [r["type"] for r in rows]
+
 
 def order_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
