@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from orders.domain import report
+from orders.domain import report, views
 from orders.domain.changes import webhook_event
 from orders.domain.queue import queue
 from orders.domain.search import Cursor, OrderFilter, parse_filter, parse_page
@@ -47,7 +47,7 @@ class BackOffice:
         orders = orders[:limit]
         last = orders[-1] if more else None
         return {
-            "orders": [order.operator() for order in orders],
+            "orders": [views.operator(order) for order in orders],
             "next_cursor": Cursor(last.created_at, last.id).encode() if last else None,
         }
 
@@ -65,7 +65,7 @@ class BackOffice:
             raise NotFound("No order with this id.")
         order = order_from_row(found[0])
         return {
-            "order": order.operator(),
+            "order": views.operator(order),
             "etag": order.etag,
             "webhooks": [event_of(row) for row in events],
             "emails": [event_of(row) for row in emails],

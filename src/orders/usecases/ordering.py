@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from orders import strict_json
-from orders.domain import money
+from orders.domain import money, views
 from orders.domain.changes import Change, check_operator_change
 from orders.domain.corrections import check_correction, correction
 from orders.domain.exchange import NewOrder, check_order, customer_key_problem
@@ -200,7 +200,7 @@ class Ordering:
         )
         # The customer's key is in this answer only: it is what lets them make the choices of
         # a problem payment. The answer kept for replays is the order without it.
-        stored = strict_json.dumps(order.public())
+        stored = strict_json.dumps(views.public(order))
         statements = [
             *self.store.insert(order, event),
             *self.outbox.with_change(order, outbox_of(deps, order, created=True)),
