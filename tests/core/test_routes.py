@@ -1,4 +1,5 @@
-from orders.api.routes import Match, resolve
+from orders.api.handlers import Handlers
+from orders.api.routes import ROUTES, Match, resolve
 
 
 def test_a_known_path_and_method_match_with_their_parameters() -> None:
@@ -28,3 +29,13 @@ def test_an_encoded_slash_is_no_segment_boundary() -> None:
     found = resolve("GET", "/api/order/ord_a%2Fchoice")
     assert found.match is Match.FULL and found.route is not None
     assert found.route.name == "get_order" and found.params == {"id": "ord_a/choice"}
+
+
+def test_each_route_carries_its_handler_and_takes_its_name() -> None:
+    # A reference, not a string: the table cannot name a handler that does not exist.
+    found = resolve("GET", "/api/quote")
+    assert found.route is not None and found.route.handler is Handlers.quote
+    assert found.route.name == "quote" and found.route.limit == "quotes"
+    for route in ROUTES:
+        assert route.handler.__qualname__ == f"Handlers.{route.name}"
+    assert len({route.name for route in ROUTES}) == len(ROUTES)

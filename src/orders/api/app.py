@@ -3,6 +3,7 @@ and the rendering of every error happen here, once; the handlers live in `handle
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -44,8 +45,9 @@ class App:
         self.payments = self.handlers.payments
         self.webhooks = self.handlers.webhooks
         self.emails = self.handlers.emails
+        # Each route's handler bound to this app's handlers, behind its rate limit if it has one.
         self._routes: dict[str, Handler] = {
-            route.name: self._limited(route.limit, getattr(self.handlers, route.name))
+            route.name: self._limited(route.limit, functools.partial(route.handler, self.handlers))
             for route in ROUTES
         }
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from orders.api import responses as out
 from orders.api.operations import OPERATIONS, PATH_PARAMS, Answer, Model, Operation, Param
-from orders.api.routes import ROUTES, Route
 from orders.config import Settings
 from orders.domain import money
 from orders.errors import (
@@ -26,6 +25,9 @@ from orders.errors import (
     Unauthorized,
     ValidationFailed,
 )
+
+if TYPE_CHECKING:
+    from orders.api.routes import Route
 
 _REF = "#/components/schemas/{model}"
 HEADERS: dict[str, str] = {
@@ -61,6 +63,10 @@ _EVERY_ANSWER = {"X-Request-Id": True, "X-Content-Type-Options": True}
 @functools.cache
 def document(settings: Settings) -> dict[str, Any]:
     """The whole document; built once per process and settings, on first request, not at import."""
+    # The route table carries its handlers, among them the one that serves this document, so it
+    # is read here, when the document is built, rather than imported with this module.
+    from orders.api.routes import ROUTES
+
     validation: JsonSchemaMode = "validation"
     serialization: JsonSchemaMode = "serialization"
     requests: list[Model] = [op.body for op in OPERATIONS.values() if op.body is not None]

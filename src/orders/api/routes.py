@@ -1,5 +1,7 @@
 """The route table and its pure match: a path either names a route (and a method it allows),
-names a route but not that method (405 with `Allow`), or names nothing (404).
+names a route but not that method (405 with `Allow`), or names nothing (404). Each route carries
+its handler, a method of `handlers.Handlers` that the app binds to its one instance; the route's
+name (its OpenAPI operationId, and its key in `operations.OPERATIONS`) is the handler's.
 
 The path is matched as it was sent, percent-encoded: `%2F` is not a `/`, so `/api%2Fadmin/queue`
 names nothing (a rule in front of `/api/admin/*` sees the same path the router does). Only a
@@ -8,9 +10,16 @@ parameter's value is decoded, once it has been matched to its segment."""
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from urllib.parse import unquote
+
+from orders.api.handlers import Handlers
+from orders.api.http import Request, Response
+
+# A handler as the class holds it, bound to the app's `Handlers` when dispatched.
+Handler = Callable[[Handlers, Request, dict[str, str]], Awaitable[Response]]
 
 
 class Match(Enum):
@@ -23,7 +32,7 @@ class Match(Enum):
 class Route:
     method: str
     pattern: str  # "/api/order/{id}": each {name} matches one path segment
-    name: str  # also the name of its handler in `handlers.Handlers`
+    handler: Handler  # `Handlers.quote`: unbound, the app binds it
     limit: str | None = None  # the rate-limit bucket it counts against, per client address
     regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
@@ -31,33 +40,38 @@ class Route:
         source = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.pattern))
         object.__setattr__(self, "regex", re.compile(f"^{source}$"))
 
+    @property
+    def name(self) -> str:
+        """The handler's name: the operation's id in the OpenAPI document."""
+        return self.handler.__name__
+
 
 ROUTES: tuple[Route, ...] = (
-    Route("GET", "/health", "health"),
-    Route("GET", "/api/currencies", "currencies"),
-    Route("GET", "/api/quote", "quote", limit="quotes"),
-    Route("POST", "/api/order", "create_order", limit="orders"),
-    Route("GET", "/api/order/{id}", "get_order"),
-    Route("PUT", "/api/order/{id}", "update_order"),
+    Route("GET", "/health", Handlers.health),
+    Route("GET", "/api/currencies", Handlers.currencies),
+    Route("GET", "/api/quote", Handlers.quote, limit="quotes"),
+    Route("POST", "/api/order", Handlers.create_order, limit="orders"),
+    Route("GET", "/api/order/{id}", Handlers.get_order),
+    Route("PUT", "/api/order/{id}", Handlers.update_order),
     # Asks the processor for a fresh quote, so it counts against the quotes' limit.
-    Route("POST", "/api/order/{id}/choice", "choose", limit="quotes"),
+    Route("POST", "/api/order/{id}/choice", Handlers.choose, limit="quotes"),
     # Sends an email, as a create does: it counts against the orders' limit (and, per order,
     # again in the handler, so many clients cannot flood one inbox either).
-    Route("POST", "/api/order/{id}/link", "email_link", limit="orders"),
+    Route("POST", "/api/order/{id}/link", Handlers.email_link, limit="orders"),
     # A read, but one that searches: counted like the quotes, so nobody trawls it.
-    Route("GET", "/api/lookup", "lookup", limit="quotes"),
-    Route("POST", "/api/ipn/{processor}", "ipn"),
-    Route("POST", "/api/sandbox/pay/{id}", "sandbox_pay"),
-    Route("GET", "/api/admin/orders", "admin_orders"),
-    Route("GET", "/api/admin/orders.csv", "admin_orders_csv"),
-    Route("GET", "/api/admin/orders/{id}", "admin_order"),
-    Route("GET", "/api/admin/queue", "admin_queue"),
-    Route("GET", "/api/admin/stats", "admin_stats"),
-    Route("GET", "/api/admin/webhooks", "list_webhooks"),
-    Route("POST", "/api/admin/webhooks/{event_id}/redeliver", "redeliver_webhook"),
-    Route("GET", "/api/admin/emails", "list_emails"),
-    Route("POST", "/api/admin/emails/{event_id}/redeliver", "redeliver_email"),
-    Route("GET", "/openapi.json", "openapi"),
+    Route("GET", "/api/lookup", Handlers.lookup, limit="quotes"),
+    Route("POST", "/api/ipn/{processor}", Handlers.ipn),
+    Route("POST", "/api/sandbox/pay/{id}", Handlers.sandbox_pay),
+    Route("GET", "/api/admin/orders", Handlers.admin_orders),
+    Route("GET", "/api/admin/orders.csv", Handlers.admin_orders_csv),
+    Route("GET", "/api/admin/orders/{id}", Handlers.admin_order),
+    Route("GET", "/api/admin/queue", Handlers.admin_queue),
+    Route("GET", "/api/admin/stats", Handlers.admin_stats),
+    Route("GET", "/api/admin/webhooks", Handlers.list_webhooks),
+    Route("POST", "/api/admin/webhooks/{event_id}/redeliver", Handlers.redeliver_webhook),
+    Route("GET", "/api/admin/emails", Handlers.list_emails),
+    Route("POST", "/api/admin/emails/{event_id}/redeliver", Handlers.redeliver_email),
+    Route("GET", "/openapi.json", Handlers.openapi),
 )
 
 
