@@ -1,14 +1,18 @@
 // The exchange form (index.html): currencies, a live quote, checks as you type, and one order
-// per attempt. Checks here only help the person; the API decides and its field errors are shown
-// next to the fields they name.
+// per attempt, on the page; what it decides is quote.js. Checks here only help the person; the
+// API decides and its field errors are shown next to the fields they name.
 import { ApiError, createOrder, getCatalog, getQuote } from "./api.js";
 import {
-  FIELDS, addressProblem, amountProblem, apiProblems, checksumProblem, checksumProblems,
+  FIELDS, addressProblem, apiProblems, checksumProblem, checksumProblems,
   normalizeAmount, prepareCurrency, problems,
   sentence,
 } from "./checks.js";
 import { isDecimal } from "./decimal.js";
-import { amountOf, coin, learn, payoutLately, symbol } from "./names.js";
+import { amountOf, coin, learn, symbol } from "./names.js";
+import {
+  correctThe, expiryText, messageOf, orderBody, pick, quoteBlocked, quoteLines, randomHex,
+  withoutTag as noTagFor,
+} from "./quote.js";
 
 const $ = (id) => document.getElementById(id);
 const form = $("exchange");
@@ -72,21 +76,14 @@ async function loadCurrencies() {
     return;
   }
   const wanted = new URLSearchParams(location.search);
-  const from = pick(wanted.get("from"), ["btc"], codes, null);
-  const to = pick(wanted.get("to"), ["usdttrc20", "eth", "usdterc20"], codes, from);
+  const from = pick(wanted.get("from"), ["btc"], codes, null, currencies);
+  const to = pick(wanted.get("to"), ["usdttrc20", "eth", "usdterc20"], codes, from, currencies);
   fillSelect(fromSelect, from);
   fillSelect(toSelect, to);
   previous = { from, to };
   const amount = wanted.get("amount");
   if (amount && isDecimal(amount)) amountInput.value = amount;
   currencyChanged();
-}
-
-function pick(requested, preferred, codes, avoid) {
-  for (const code of [requested, ...preferred, ...codes]) {
-    if (code && code !== avoid && currencies.has(code)) return code;
-  }
-  return codes[0];
 }
 
 // ---- field messages -----------------------------------------------------------------------
@@ -133,39 +130,22 @@ function hideAlert() {
   alert.replaceChildren();
 }
 
-function messageOf(error) {
-  if (!(error instanceof ApiError)) return "Something went wrong on this page. Please reload it.";
-  if (error.code === "rate_limited") {
-    const wait = error.retryAfter ? ` Please wait ${error.retryAfter} seconds and` : " Please wait a moment and";
-    return `Too many attempts from your connection.${wait} try again.`;
-  }
-  if (error.code === "processor_unavailable") {
-    return `${error.message} No order was created and nothing was charged.`;
-  }
-  return error.message;
-}
-
 /** Whether the customer said their payout wallet needs no tag, where the currency allows it. */
 function withoutTag() {
-  return Boolean(currencies.get(toSelect.value)?.extra_id_optional && noTagInput.checked);
+  return noTagFor(currencies.get(toSelect.value), noTagInput.checked);
 }
 
 function readBody() {
-  const to = toSelect.value;
-  const needsExtra = Boolean(currencies.get(to)?.needs_extra_id) && !withoutTag();
-  const optional = (input) => input.value.trim() || null;
-  const body = {
-    from_currency: fromSelect.value,
-    to_currency: to,
-    amount: normalizeAmount(amountInput.value),
-    payout_address: payoutInput.value.trim(),
-    payout_extra_id: needsExtra ? optional(extraInput) : null,
-    refund_address: optional(refundInput),
-    email: optional(emailInput),
-  };
-  // Sent only when ticked, so an order without it fingerprints as before (Idempotency-Key).
-  if (withoutTag()) body.payout_no_tag = true;
-  return body;
+  return orderBody({
+    from: fromSelect.value,
+    to: toSelect.value,
+    amount: amountInput.value,
+    payoutAddress: payoutInput.value,
+    extraId: extraInput.value,
+    refundAddress: refundInput.value,
+    email: emailInput.value,
+    noTag: noTagInput.checked,
+  }, currencies);
 }
 
 function tagChanged() {
@@ -252,11 +232,7 @@ async function fetchQuote() {
   const to = toSelect.value;
   const amount = normalizeAmount(amountInput.value);
   if (!from || !to || from === to) return;
-  if (!amount) {
-    quoteState("Enter an amount to see what you get.");
-    return;
-  }
-  const problem = amountProblem(amount, currencies.get(from));
+  const problem = quoteBlocked(amount, currencies.get(from));
   if (problem) {
     quoteState(problem);
     return;
@@ -276,14 +252,13 @@ async function fetchQuote() {
 }
 
 function renderQuote(quote) {
-  const from = symbol(quote.from?.currency ?? fromSelect.value);
-  const to = symbol(quote.to?.currency ?? toSelect.value);
-  $("quote-receive").textContent = `${quote.to?.amount ?? "—"} ${to}`;
-  $("quote-rate").textContent = `1 ${from} = ${quote.rate} ${to}`;
-  $("quote-fee").textContent = `${quote.fee_percent} %`;
-  $("quote-min").textContent = quote.min_amount ? `${quote.min_amount} ${from}` : "—";
+  const lines = quoteLines(quote, fromSelect.value, toSelect.value, payoutPromise, payoutMedian);
+  $("quote-receive").textContent = lines.receive;
+  $("quote-rate").textContent = lines.rate;
+  $("quote-fee").textContent = lines.fee;
+  $("quote-min").textContent = lines.min;
   $("quote-payout-row").hidden = !payoutPromise;
-  $("quote-payout").textContent = `Sent within ${payoutPromise} minutes of your payment being final.${payoutLately(payoutMedian, payoutPromise)}`;
+  $("quote-payout").textContent = lines.payout;
   $("quote-state").hidden = true;
   $("quote-details").hidden = false;
   startQuoteExpiry(quote.expires_at, quote.rate_lock_minutes ?? 20);
@@ -301,8 +276,7 @@ function startQuoteExpiry(expiresAt, lock) {
       fetchQuote();
       return;
     }
-    const minutes = Math.floor(seconds / 60);
-    line.textContent = `Quote refreshes in ${minutes}:${String(seconds % 60).padStart(2, "0")}. Once you place the order, the rate is locked for ${lock} minutes: pay within that time.`;
+    line.textContent = expiryText(seconds, lock);
   };
   tick();
   line.hidden = false;
@@ -317,11 +291,6 @@ function stopQuoteExpiry() {
 
 // ---- submit -------------------------------------------------------------------------------
 
-function randomHex(count) {
-  const bytes = crypto.getRandomValues(new Uint8Array(count));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 function setBusy(busy) {
   inFlight = busy;
   $("form-body").disabled = busy;
@@ -335,7 +304,7 @@ function setBusy(busy) {
 function showProblems(found, summary) {
   for (const { field, message } of found) showFieldError(field, message);
   const count = found.length;
-  showAlert(summary ?? (count === 1 ? "Please correct the field marked below." : `Please correct the ${count} fields marked below.`));
+  showAlert(summary ?? correctThe(count));
   $(found[0].field).focus();
 }
 
