@@ -344,6 +344,33 @@ async def test_a_stale_if_match_is_412_and_changes_nothing(harness: Harness) -> 
     assert (await harness.call("GET", f"/api/order/{order['id']}")).json["status"] == "paid"
 
 
+async def test_if_match_names_a_version_of_this_order_only(harness: Harness) -> None:
+    # The version is read off the tag, whose digest binds it to its order: another order's tag
+    # at the same version, or a tag with the digest changed, names no version of this one.
+    order, other = await harness.create(), await harness.create()
+    etag = (await harness.call("GET", f"/api/order/{order['id']}")).headers["ETag"]
+    theirs = (await harness.call("GET", f"/api/order/{other['id']}")).headers["ETag"]
+    forged = etag[:-2] + ("0" if etag[-2] != "0" else "1") + '"'
+    for tag in (theirs, forged, 'W/"1"', 'W/"x-y"', '"' + "9" * 40 + '-0"'):
+        refused = await harness.call(
+            "PUT", f"/api/order/{order['id']}", {"status": "paid"},
+            headers=harness.admin(**{"If-Match": tag}),
+        )  # fmt: skip
+        assert refused.status == 412, tag
+    assert (await harness.call("GET", f"/api/order/{order['id']}")).json["status"] == (
+        "awaiting_payment"
+    )
+    # A list (a strong tag among them) and `*` each name the order as it is.
+    for listed in (True, False):
+        current = (await harness.call("GET", f"/api/order/{order['id']}")).headers["ETag"]
+        tag = f"{theirs}, {current.removeprefix('W/')}" if listed else "*"
+        moved = await harness.call(
+            "PUT", f"/api/order/{order['id']}", {"internal_note": "checked"},
+            headers=harness.admin(**{"If-Match": tag}),
+        )  # fmt: skip
+        assert moved.status == 200, tag
+
+
 async def test_concurrent_updates_with_one_etag_let_exactly_one_win(harness: Harness) -> None:
     order = await harness.create()
     etag = (await harness.call("GET", f"/api/order/{order['id']}")).headers["ETag"]

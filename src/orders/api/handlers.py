@@ -20,7 +20,7 @@ from orders.api.schemas import (
 from orders.domain import views
 from orders.domain.exchange import NewOrder, check_quote
 from orders.domain.lifecycle import Status
-from orders.domain.order import Order
+from orders.domain.order import Order, etag_of
 from orders.domain.problems import Choice
 from orders.domain.times import timestamp
 from orders.errors import FieldError, NotFound, RateLimited, ValidationFailed
@@ -108,13 +108,13 @@ class Handlers:
             raise ValidationFailed(
                 [FieldError("status", f"must be one of {', '.join(s.value for s in Status)}")]
             ) from None
-        if_match = request.headers.get("if-match")
+        expected = if_match_version(request.headers.get("if-match"), params["id"])
         changed = await self.ordering.change(
             params["id"], target, payout_tx_hash=body.payout_tx_hash, note=body.note,
             refund_tx_hash=body.refund_tx_hash, refund_amount=body.refund_amount,
             payout_amount=body.payout_amount, internal_note=body.internal_note, actor=operator.name,
             shared_tx=body.shared_tx, correct=body.correct, reason=body.reason,
-            expected=None if if_match is None else lambda o: etag_matches(if_match, o.etag),
+            expected_version=expected,
         )  # fmt: skip
         return order_response(changed)
 
@@ -232,12 +232,41 @@ class Handlers:
 
 
 def etag_matches(header: str | None, etag: str) -> bool:
-    """`If-None-Match`/`If-Match` against an order's tag: a list, `*`, weak or strong alike."""
+    """`If-None-Match` against an order's tag: a list, `*`, weak or strong alike."""
     if header is None:
         return False
     tags = [t.strip() for t in header.split(",")]
     bare = etag.removeprefix("W/")
     return "*" in tags or any(t.removeprefix("W/") == bare for t in tags)
+
+
+# What an If-Match that names no version of the order asks for: a version no order has (412).
+NO_VERSION = -1
+
+
+def if_match_version(header: str | None, order_id: str) -> int | None:
+    """The version of order `order_id` an `If-Match` names (a list, weak or strong alike; the
+    newest where it names several): None without one, or with `*` (the order as it is); a tag
+    that is not one of this order's names NO_VERSION, which no order is at."""
+    if header is None:
+        return None
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    if "*" in tags:
+        return None
+    versions = [
+        version
+        for tag in tags
+        if (version := _version_of(tag)) is not None
+        and etag_of(order_id, version).removeprefix("W/") == tag
+    ]
+    return max(versions, default=NO_VERSION)
+
+
+def _version_of(tag: str) -> int | None:
+    """The version an order's tag (`"<version>-<digest>"`) begins with; None for another shape."""
+    version, dash, _ = tag.removeprefix('"').partition("-")
+    ok = dash and version.isascii() and version.isdigit() and len(version) <= 18
+    return int(version) if ok else None
 
 
 def order_response(order: Order, status: int = 200, **headers: Any) -> Response:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
 from typing import Any
@@ -28,7 +27,6 @@ from orders.errors import (
     ProcessorUnavailable,
     ServiceUnavailable,
     ValidationFailed,
-    VersionConflict,
 )
 from orders.ports import Deps
 from orders.processors.base import Processor, ProcessorError
@@ -238,13 +236,14 @@ class Ordering:
         correct: str | None = None,
         reason: str | None = None,
         actor: str | None = None,
-        expected: Callable[[Order], bool] | None = None,
+        expected_version: int | None = None,
     ) -> Order:
         """The operator moves an order (or, with no `target`, adds an internal note or records
-        a refund on its own; with `correct`, replaces a recorded hash, saying why). `expected`
-        says whether the order is the one the operator last saw (If-Match); a stale view
-        changes nothing. `shared_tx`: one transaction pays several orders, so a hash another
-        order holds is taken. `actor` names the operator in the timeline."""
+        a refund on its own; with `correct`, replaces a recorded hash, saying why).
+        `expected_version` is the version of the order the operator last saw (If-Match): at
+        another version, or moved on before the write, it changes nothing (VersionConflict).
+        `shared_tx`: one transaction pays several orders, so a hash another order holds is
+        taken. `actor` names the operator in the timeline."""
         hashes = {"payout_tx_hash": payout_tx_hash, "refund_tx_hash": refund_tx_hash}
         if correct is not None:
             fields = check_correction(correct, hashes, reason, status=target, others={
@@ -265,8 +264,6 @@ class Ordering:
             check_operator_change(None, None, None, None, None, internal_note)
         recorded = {f: str(fields[f]) for f in HASH_FIELDS if f in fields}
         order, holders = await self._read_with_holders(order_id, recorded)
-        if expected is not None and not expected(order):
-            raise VersionConflict()
         unique = () if shared_tx else tuple(spellings(recorded.values()))
 
         def decide(current: Order) -> Change:
@@ -287,7 +284,7 @@ class Ordering:
         changed, _ = await Changer(self.deps).change(
             order_id,
             decide,
-            expected_version=order.version if expected is not None else None,
+            expected_version=expected_version,
             current=order,
         )
         return changed
