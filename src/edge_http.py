@@ -28,9 +28,9 @@ from orders.ports import OutboundRequest, OutboundResponse, SendError
 def to_response(response: Any) -> Any:
     """The core's response as the runtime's. At the edge, a JS Response built in one call with
     its init crossing once; the SDK's `Response` (the CPython tests' fake) turns its headers into
-    a JS Headers object first and checks the body's type, about 0.1 ms more. Either way
-    `python_to_rpc` hands workerd the JS Response. A JS Response refuses any body, even an empty
-    one, with 204/304; HEAD sends none: no body is null."""
+    a JS Headers object first and checks the body's type, which costs more (docs/edge.md).
+    Either way the SDK hands workerd the JS Response. A JS Response refuses any body, even an
+    empty one, with 204/304; HEAD sends none: no body is null."""
     if js is None:
         return Response(response.body or None, status=response.status, headers=response.headers)
     init = to_js(

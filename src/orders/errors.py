@@ -3,8 +3,11 @@
 ApiError                      (500 internal_error)
 ├── InvalidJson               400 invalid_json
 ├── Unauthorized              401 unauthorized
+├── Forbidden                 403 forbidden
 ├── NotFound                  404 not_found
 ├── MethodNotAllowed          405 method_not_allowed  (+ Allow)
+├── ChoiceUnavailable         409 choice_unavailable
+├── OfferExpired              409 offer_expired
 ├── InvalidTransition         409 invalid_transition
 ├── DuplicateTxHash           409 duplicate_tx_hash
 ├── VersionConflict           412 version_conflict
@@ -13,8 +16,7 @@ ApiError                      (500 internal_error)
 ├── IdempotencyKeyReused      422 idempotency_key_reused
 ├── RateLimited               429 rate_limited        (+ Retry-After)
 ├── ProcessorUnavailable      502 processor_unavailable
-└── ServiceUnavailable        503 service_unavailable (+ Retry-After when known)
-"""
+└── ServiceUnavailable        503 service_unavailable (+ Retry-After when known)"""
 
 from __future__ import annotations
 
