@@ -8,6 +8,7 @@ import { ask, dismiss } from "./confirm.js";
 import { $, el, explorerLink, fact, money, say, when } from "./dom.js";
 import { eventItem } from "./events.js";
 import { api, failed } from "./session.js";
+import { PAYS_OUT_NEXT } from "../js/statuses.js";
 
 const STALE_MESSAGE =
   "Someone else changed this order after you opened it, so nothing was changed. " +
@@ -118,7 +119,7 @@ function renderPayout(order) {
 function refundLede(order, refund) {
   const held = money(order.payment.received, order.payment.currency);
   if (order.status === "refunding") return "The customer chose a refund of what arrived.";
-  if (order.status === "paid" || order.status === "partially_paid") return `Instead of the payout, ${held} goes back to the customer.`;
+  if (PAYS_OUT_NEXT.includes(order.status)) return `Instead of the payout, ${held} goes back to the customer.`;
   if (order.status === "action_required") return `Without waiting for the customer's choice, ${held} goes back to them.`;
   if (refund.status === null) return `This ${order.status} order still holds money (an excess, or a deposit after it ended): it goes back, and the order stays ${order.status}.`;
   return `This ${order.status} order holds ${held}: it goes back.`;

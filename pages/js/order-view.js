@@ -5,9 +5,8 @@
 import { isPositive } from "./decimal.js";
 import { explorerUrl } from "./explorers.js";
 import { amountOf, coin, network, networkWarning, payoutLately, symbol } from "./names.js";
+import { CONFIRMED_OFF_PATH, NOTHING_SEEN, OFF_THE_PATH, STEPS, WENT_AHEAD } from "./statuses.js";
 import { showSupport } from "./support.js";
-
-const STEPS = ["awaiting_payment", "confirming", "paid", "completed"];
 
 const STATUS_NAMES = {
   awaiting_payment: "Awaiting payment",
@@ -23,8 +22,6 @@ const STATUS_NAMES = {
   cancelled: "Cancelled",
 };
 
-// Where the customer may need a person: the outcome box carries the support links.
-const PROBLEMS = new Set(["partially_paid", "expired", "failed", "refunding", "refunded", "cancelled", "action_required"]);
 
 const $ = (id) => document.getElementById(id);
 const money = (part) => amountOf(part?.amount, part?.currency);
@@ -93,7 +90,7 @@ function copyFor(order) {
   const refund = to && ` to your refund address ${to}`;
   const action = order.action ?? {};
   const copy = base(order, { pay, unit, send, got, get, refund, action });
-  if (order.excess && ["paid", "completed"].includes(order.status)) {
+  if (order.excess && WENT_AHEAD.includes(order.status)) {
     const text = `We received ${got}, ${order.excess} ${unit} more than the ${send} due. Your exchange goes ahead as quoted; the extra ${order.excess} ${unit} goes back${refund || ": tell us where below"}.`;
     copy.outcome = copy.outcome ? [copy.outcome[0], `${copy.outcome[1]} ${text}`] : ["You sent more than needed", text];
   }
@@ -201,7 +198,7 @@ export function progress(order) {
   } else {
     // Final money waits for a choice or goes back: the confirmations are behind it. A payment that
     // failed stopped while it was confirming.
-    const settled = ["action_required", "refunding", "refunded"].includes(order.status) && !reached.has("failed");
+    const settled = CONFIRMED_OFF_PATH.includes(order.status) && !reached.has("failed");
     done = !money ? 0 : reached.has("paid") ? 3 : settled ? 2 : 1;
     stopped = done;
   }
@@ -243,7 +240,7 @@ export function historyText(event, before) {
   }
   switch (status) {
     case "confirming":
-      return ["awaiting_payment", "expired"].includes(before)
+      return NOTHING_SEEN.includes(before)
         ? "Your payment was seen on its network. It becomes final after enough confirmations."
         : "More of your payment was seen on its network.";
     case "partially_paid":
@@ -361,7 +358,7 @@ function showHash(name, hash, currency) {
 }
 
 function renderOutcome(order, copy) {
-  const late = order.late && ["paid", "completed"].includes(order.status);
+  const late = order.late && WENT_AHEAD.includes(order.status);
   const refundHash = order.refund?.tx_hash;
   $("outcome").hidden = !copy.outcome && !late && !refundHash;
   $("outcome-title").textContent = copy.outcome?.[0] ?? (late ? "Late payment recorded" : "Refund sent");
@@ -371,7 +368,7 @@ function renderOutcome(order, copy) {
   showHash("payout", order.status === "completed" ? order.payout?.tx_hash : null, order.to?.currency);
   showHash("refund", refundHash, order.payment?.currency);
   $("outcome-new").hidden = !copy.again;
-  if (PROBLEMS.has(order.status) || order.excess) showSupport($("outcome-support"), order.id);
+  if (OFF_THE_PATH.includes(order.status) || order.excess) showSupport($("outcome-support"), order.id);
   else $("outcome-support").hidden = true;
 }
 

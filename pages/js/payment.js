@@ -10,9 +10,10 @@ import { half } from "./decimal.js";
 import { SANDBOX } from "../env.js";
 import "./find.js";
 import { coin, learn, symbol } from "./names.js";
-import { FINAL_STATUSES, nextPollDelay } from "./polling.js";
+import { nextPollDelay } from "./polling.js";
 import { due, renderOrder, setPayoutPromise } from "./order-view.js";
 import { qrSvg } from "./qr.js";
+import { ENDS_WITH_LOCK, FINAL, OPEN_FOR_PAYMENT, WENT_AHEAD } from "./statuses.js";
 import { showSupport } from "./support.js";
 
 const $ = (id) => document.getElementById(id);
@@ -32,9 +33,8 @@ let refundMode = null; // "refund" or "refund_address" while the refund form is 
 let offerLive = false;
 let currencies = null; // code -> currency with its patterns compiled, once the list has loaded
 let linkSent = false;
-// Where a deposit may still arrive and settle (lifecycle.OPEN_FOR_PAYMENT): where a problem,
-// and so a choice, may still come, and where the sandbox's simulated deposits mean something.
-const OPEN = new Set(["awaiting_payment", "confirming", "partially_paid", "action_required", "expired"]);
+// Where a deposit may still arrive and settle (OPEN_FOR_PAYMENT): where a problem, and so a
+// choice, may still come, and where the sandbox's simulated deposits mean something.
 
 // The currencies give the coins their plain names and the payout its promise; the first render
 // waits for them (or for their failure: the tickers stand in), so no raw ticker flashes by.
@@ -110,7 +110,7 @@ function stopAll() {
 
 document.addEventListener("visibilitychange", () => {
   // Coming back to the tab: look now rather than wait out the slower hidden-tab delay.
-  if (!document.hidden && order && !FINAL_STATUSES.has(order.status) && pollTimer !== null) poll();
+  if (!document.hidden && order && !FINAL.includes(order.status) && pollTimer !== null) poll();
 });
 
 // ---- rendering ----------------------------------------------------------------------------
@@ -153,7 +153,7 @@ function clock(seconds) {
 
 // The rate lock (the payment window) and a late payment's fresh quote, counted down each second.
 function tick() {
-  const lock = ["awaiting_payment", "partially_paid"].includes(order.status) ? secondsTo(order.expires_at) : null;
+  const lock = ENDS_WITH_LOCK.includes(order.status) ? secondsTo(order.expires_at) : null;
   $("countdown").textContent = lock === null ? ""
     : lock ? `Rate locked for ${clock(lock)}: pay within this time.`
       : "The rate lock has ended. Checking for your payment…";
@@ -171,7 +171,7 @@ function renderChoices() {
   const action = order.action ?? null;
   // Only while the API takes one: an excess not yet refunded (its refund recorded, the form would be refused).
   const askAddress = Boolean(order.excess) && !order.refund_address && !order.refund?.tx_hash
-    && ["paid", "completed"].includes(order.status);
+    && WENT_AHEAD.includes(order.status);
   if (!action && !askAddress) refundMode = null;
   else if (askAddress && !refundMode && !readOnly) openRefund("refund_address");
   const offer = action?.offer;
@@ -193,7 +193,7 @@ function renderChoices() {
   $("refund-form").hidden = !refundMode || readOnly;
   $("refund-submit").disabled = busy;
   // Without the key: say so wherever there is, or may yet be, something to choose.
-  $("read-only").hidden = !readOnly || (!action && !askAddress && !OPEN.has(order.status));
+  $("read-only").hidden = !readOnly || (!action && !askAddress && !OPEN_FOR_PAYMENT.includes(order.status));
   renderLinkOffer();
 }
 
@@ -381,7 +381,7 @@ for (const button of document.querySelectorAll("button[data-copy]")) {
 function renderSandbox() {
   // Only where a deposit can still settle something: on a paid or ended order its buttons would
   // act on nothing the page shows.
-  $("sandbox").hidden = !SANDBOX || !OPEN.has(order.status);
+  $("sandbox").hidden = !SANDBOX || !OPEN_FOR_PAYMENT.includes(order.status);
 }
 
 async function simulate(button) {

@@ -1,7 +1,12 @@
 """The lifecycle table is the one docs/api.md documents, edge for edge."""
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
+from orders.domain import lifecycle
 from orders.domain.lifecycle import FINAL, TRANSITIONS, Status, allowed_next, can_move
 
 DOCUMENTED_EDGES = {
@@ -39,3 +44,40 @@ def test_final_statuses_go_nowhere() -> None:
 
 def test_allowed_next_lists_statuses_in_lifecycle_order() -> None:
     assert allowed_next(Status.PAID) == ["completed", "refunded"]
+
+
+# The pages' sets (pages/js/statuses.js) are the lifecycle's, by name: read off the module's
+# `export const NAME = [...]` lines, so the check runs wherever the core's tests do (Pyodide too).
+STATUSES_JS = Path(__file__).resolve().parents[2] / "pages" / "js" / "statuses.js"
+
+
+def _js_sets() -> dict[str, list[str]]:
+    text = STATUSES_JS.read_text()
+    found = re.findall(r"^export const (\w+) = \[([^\]]*)\];$", text, flags=re.M)
+    assert len(found) == text.count("export "), "every export of statuses.js is a plain array"
+    return {name: json.loads(f"[{members}]") for name, members in found}
+
+
+def test_the_pages_sets_are_the_lifecycles_of_the_same_name() -> None:
+    js = _js_sets()
+    assert {"FINAL", "OPEN_FOR_PAYMENT", "WENT_AHEAD", "STEPS"} <= js.keys()
+    for name, members in js.items():
+        python = getattr(lifecycle, name)  # AttributeError: a set the lifecycle does not name
+        if isinstance(python, frozenset):
+            assert sorted(members) == sorted(python) and len(members) == len(python), name
+        else:
+            assert members == [s.value for s in python], name
+
+
+def test_the_payment_pages_steps_are_the_lifecycles() -> None:
+    page = (STATUSES_JS.parents[1] / "payment.html").read_text()
+    assert re.findall(r'data-step="(\w+)"', page) == [s.value for s in lifecycle.STEPS]
+
+
+def test_the_pages_import_their_sets_instead_of_restating_them() -> None:
+    pages = STATUSES_JS.parents[1]
+    statuses = "|".join(s.value for s in Status)
+    restated = re.compile(rf'\[\s*"({statuses})"\s*,\s*"({statuses})"')
+    for script in [*pages.glob("js/*.js"), *pages.glob("admin/*.js")]:
+        if script != STATUSES_JS:
+            assert not restated.search(script.read_text()), script.name
