@@ -239,7 +239,7 @@ def test_signed_body_signs_what_a_javascript_parser_reads() -> None:
 # One JavaScript function, `(crypto, input) => output`, run by the real Node that hosts the test:
 # through `node -e` on CPython, and directly in Pyodide, which runs inside Node already.
 NODE_ANSWER = r"""(crypto, input) => {
-  function sortObjectDeep(value) {  // NowPaymentsIO/nowpayments-sdk-nodejs src/ipn.js
+  function sortObjectDeep(value) {  // NOWPayments' Node SDK
     if (Array.isArray(value)) return value.map(sortObjectDeep);
     if (value && typeof value === 'object' && value.constructor === Object) {
       return Object.keys(value).sort().reduce((result, key) => {

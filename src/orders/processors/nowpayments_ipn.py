@@ -32,7 +32,7 @@ class IpnBodyError(ValueError):
 class CanonicalForms(NamedTuple):
     """The two strings a genuine callback may be signed over (equal when the body has no arrays)."""
 
-    sdk: str  # `sortObjectDeep` of NowPaymentsIO/nowpayments-sdk-nodejs: arrays stay arrays
+    sdk: str  # `sortObjectDeep` of NOWPayments' Node SDK: arrays stay arrays
     docs: str  # `sortObject` of the API docs: arrays become index-keyed objects
 
 
