@@ -3,7 +3,7 @@ shapes of `orders.ports`, with results that cross from JavaScript as one JSON st
 
 Why not the `workers` SDK's binding wrapper: it converts every argument and walks every result,
 several JavaScript crossings per value, where one `JSON.stringify` text parsed by `json.loads`
-costs about half the CPU per query (docs/edge.md has the measurements). D1 results are JSON
+costs less CPU per query (docs/edge.md has the measurements). D1 results are JSON
 already (they come from the D1 service as JSON), so nothing is lost on the way.
 
 Only src/entry.py uses this module, and only when it runs in Pyodide: it imports `js`.
