@@ -1,9 +1,10 @@
-"""Writing a decided change: the order, its timeline event and its webhook in one batch, where
-the order is still as it was read; a lost race is decided again on the order as it then is."""
+"""A decided change, planned and then committed: the order, its timeline event and its webhook
+(with the use case's own statements) in one batch, where the order is still as it was read; a
+lost race is decided again on the order as it then is."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from orders.domain.changes import Change, Decide, WebhookEvent, evolve, webhook_event
 from orders.domain.emails import email_for
@@ -12,16 +13,17 @@ from orders.domain.times import timestamp
 from orders.errors import NotFound, VersionConflict
 from orders.ports import Deps, Statement, changes
 from orders.storage.orders import OrderStore
-from orders.storage.outbox import Outbox as OutboxStore
+from orders.storage.outbox import Outbox
 
 MAX_RACES = 5
+TOO_FAST = "The order is changing too fast; please retry."
 
-# Statements to write with a change, made for the order as it will be written (or as it was
-# read, when nothing changes): processor receipts and "heard from" marks ride in the same batch.
-Also = Callable[[Order], list[Statement]]
 # What a change queues in place of what its status would (the customer's emailed link): made for
 # the order as it will be written, and written only if the change is.
-Outbox = Callable[[Order], list[WebhookEvent]]
+Queued = Callable[[Order], list[WebhookEvent]]
+# A planned change: the order after it, and the statements that write it (none when nothing
+# changes; the first, when there are any, is the order's versioned update).
+Plan = tuple[Order, list[Statement]]
 
 
 def outbox_of(deps: Deps, order: Order, created: bool = False) -> list[WebhookEvent]:
@@ -34,10 +36,39 @@ def outbox_of(deps: Deps, order: Order, created: bool = False) -> list[WebhookEv
 
 
 class Changer:
+    """Plans a decided change without writing it, and commits a plan in one batch with the use
+    case's own statements after it (a processor's receipt, a "heard from" mark), so that what
+    it writes is made for the order as this batch leaves it. A lost race is planned again, on
+    the fresh order, by whoever commits: `change` for a use case that adds nothing."""
+
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.store = OrderStore(deps.db)
-        self.outbox = OutboxStore(deps.db)
+        self.outbox = Outbox(deps.db)
+
+    async def read(self, order_id: str) -> Order:
+        """The order as it is now, to plan on (again, after a lost race)."""
+        order = await self.store.get(order_id)
+        if order is None:
+            raise NotFound("No order with this id.")
+        return order
+
+    def plan(self, before: Order, decide: Decide, queued: Queued | None = None) -> Plan:
+        """`decide` applied to `before`: the order after, and the statements that write it, its
+        timeline event, its webhook and the customer's email (or, with `queued`, what that
+        queues); `(before, [])` when nothing changes. Nothing is written."""
+        change = decide(before)
+        return (before, []) if change is None else self._write(before, change, queued)
+
+    async def commit(self, planned: list[Statement], *own: Statement) -> bool:
+        """Writes a plan's statements and then `own` in one batch; whether the plan won (one that
+        changes nothing always does, and nothing at all to write takes no round trip). `own`
+        are written either way: guard them as they must be (a receipt on the order's state)."""
+        statements = [*planned, *own]
+        if not statements:
+            return True
+        results = await self.deps.db.batch(statements)
+        return not planned or changes(results[0]) == 1
 
     async def change(
         self,
@@ -46,12 +77,11 @@ class Changer:
         *,
         expected_version: int | None = None,
         current: Order | None = None,
-        also: Also | None = None,
-        outbox: Outbox | None = None,
+        outbox: Queued | None = None,
     ) -> tuple[Order, bool]:
-        """Applies `decide` to the order; (order after, whether anything changed). One batch
-        when `current` is the order as just read, one more round trip when it is not given.
-        `outbox`, when given, is what the change queues (with it, in the same guarded batch).
+        """Plans and commits `decide` on the order; (order after, whether anything changed). One
+        batch when `current` is the order as just read, one more round trip when it is not
+        given. `outbox`, when given, is what the change queues (in the same guarded batch).
 
         With `expected_version` a lost race is a `VersionConflict`; without it the decision is
         made again on the fresh order, so no change is ever applied over a stale read.
@@ -59,47 +89,38 @@ class Changer:
         before = current
         for _ in range(MAX_RACES):
             if before is None:
-                before = await self.store.get(order_id)
-                if before is None:
-                    raise NotFound("No order with this id.")
+                before = await self.read(order_id)
             if expected_version is not None and before.version != expected_version:
                 raise VersionConflict()
-            change = decide(before)
-            if change is None:
-                if also is not None:
-                    await self.deps.db.batch(also(before))
-                return before, False
-            after, statements = self._write(before, change, outbox)
-            results = await self.deps.db.batch([*statements, *(also(after) if also else [])])
-            if changes(results[0]) == 1:
-                return after, True
+            after, planned = self.plan(before, decide, outbox)
+            if await self.commit(planned):
+                return after, bool(planned)
             if expected_version is not None:
                 raise VersionConflict()
             before = None
-        raise VersionConflict("The order is changing too fast; please retry.")
+        raise VersionConflict(TOO_FAST)
 
-    async def change_all(
-        self, orders: list[Order], decide: Decide, also: Also | None = None
-    ) -> list[Order]:
-        """Applies `decide` to each order in one batch; the orders that changed. One that moved
-        on since it was read is left as it is, for the next run to judge again."""
+    async def change_all(self, orders: list[Order], decide: Decide) -> list[Order]:
+        """Applies `decide` to each order in one batch; the orders that changed."""
+        return await self.commit_all([self.plan(order, decide) for order in orders])
+
+    async def commit_all(self, plans: list[Plan], own: Sequence[Statement] = ()) -> list[Order]:
+        """Writes the plans of several orders and then `own`, in one batch; the orders after
+        the plans that won. One that moved on since it was read is left as it is, for the next
+        run to judge again."""
         written: list[tuple[Order, int]] = []
         statements: list[Statement] = []
-        for before in orders:
-            judged = before
-            if (change := decide(before)) is not None:
-                judged, writes = self._write(before, change)
-                written.append((judged, len(statements)))
-                statements.extend(writes)
-            statements.extend(also(judged) if also else [])
+        for after, planned in plans:
+            if planned:
+                written.append((after, len(statements)))
+                statements.extend(planned)
+        statements.extend(own)
         if not statements:
             return []
         results = await self.deps.db.batch(statements)
         return [after for after, at in written if changes(results[at]) == 1]
 
-    def _write(
-        self, before: Order, change: Change, queued: Outbox | None = None
-    ) -> tuple[Order, list[Statement]]:
+    def _write(self, before: Order, change: Change, queued: Queued | None = None) -> Plan:
         """The order after `change`, and the statements that write it, its event and webhook."""
         now = timestamp(self.deps.clock())
         after, event = evolve(before, change, now, self.deps.tokens(12))

@@ -18,15 +18,22 @@ from orders.domain.lifecycle import OPEN_FOR_PAYMENT, Source
 from orders.domain.order import Order
 from orders.domain.settlement import STATUS_MAP, expiry, settle
 from orders.domain.times import parse_timestamp, timestamp
-from orders.errors import FieldError, NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
-from orders.ports import Deps, Statement
+from orders.errors import (
+    FieldError,
+    NotFound,
+    ServiceUnavailable,
+    Unauthorized,
+    ValidationFailed,
+    VersionConflict,
+)
+from orders.ports import Deps
 from orders.processors import nowpayments_ipn
 from orders.processors.base import Deposits, Payment, Processor, ProcessorError
 from orders.processors.sandbox import SandboxProcessor
 from orders.storage.orders import OrderStore
 from orders.storage.receipts import ReceiptStore
 from orders.strict_json import parse_json
-from orders.usecases.changing import Also, Changer
+from orders.usecases.changing import MAX_RACES, TOO_FAST, Changer
 
 log = logging.getLogger("onecash.payments")
 
@@ -93,29 +100,24 @@ class Payments:
             return {"ok": True, "ignored": "unknown order"}, None
         now = timestamp(self.deps.clock())
         text = raw.decode("utf-8")
-
-        def noted(judged: Order) -> list[Statement]:
-            # Recorded only with the state it was judged against, so a lost race leaves the
-            # callback unseen and its retry is judged again.
-            name = self.processor.name
-            return [self.receipts.record(name, payment_id, receipt, judged, now, text)]
-
-        changed, _ = await self.apply(order, payment, noted)
-        return {"ok": True, "order_status": changed.status.value}, changed
-
-    async def apply(
-        self, order: Order, payment: Payment, also: Also | None = None
-    ) -> tuple[Order, bool]:
-        """Settles `order` (as just read) by `payment`, in one batch."""
-        now = timestamp(self.deps.clock())
-
-        def writes(judged: Order) -> list[Statement]:
-            return [self.store.touch_seen(judged.id, now), *(also(judged) if also else [])]
-
         lock = self._lock()
-        return await Changer(self.deps).change(
-            order.id, lambda o: settle(o, [payment], now, lock), current=order, also=writes
-        )
+        changer = Changer(self.deps)
+
+        def decide(current: Order) -> Change | None:
+            return settle(current, [payment], now, lock)
+
+        for _ in range(MAX_RACES):
+            # Settled on the order as just read, in one batch with the "heard from" mark and the
+            # receipt. The receipt is recorded only with the state it was judged against (the
+            # order as this batch leaves it), so a lost race leaves the callback unseen and its
+            # retry is judged again; here the lost race is planned again on the fresh order.
+            after, planned = changer.plan(order, decide)
+            seen = self.store.touch_seen(order.id, now)
+            noted = self.receipts.record(self.processor.name, payment_id, receipt, after, now, text)
+            if await changer.commit(planned, seen, noted):
+                return {"ok": True, "order_status": after.status.value}, after
+            order = await changer.read(order.id)
+        raise VersionConflict(TOO_FAST)
 
     def _lock(self) -> timedelta:
         return timedelta(minutes=self.deps.settings.rate_lock_minutes)
@@ -197,8 +199,10 @@ class Payments:
         def decide(order: Order) -> Change | None:
             return settle(order, reports[order.id], seen, lock)
 
-        await Changer(self.deps).change_all(
-            asked, decide, also=lambda order: [self.store.touch_seen(order.id, seen)]
+        changer = Changer(self.deps)
+        await changer.commit_all(
+            [changer.plan(order, decide) for order in asked],
+            [self.store.touch_seen(order.id, seen) for order in asked],
         )
         return len(asked)
 
