@@ -63,10 +63,6 @@ function toError(response, data) {
   });
 }
 
-export async function getCurrencies() {
-  return (await getCatalog()).currencies;
-}
-
 /** The currencies and what goes with them: `{currencies, payout_promise_minutes,
  * payout_median_minutes}` (the median of recent payouts, null before the first). */
 export async function getCatalog() {
