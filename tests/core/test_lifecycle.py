@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from orders.domain import lifecycle
+from orders.domain import lifecycle, queue
 from orders.domain.lifecycle import FINAL, TRANSITIONS, Status, allowed_next, can_move
 
 DOCUMENTED_EDGES = {
@@ -81,3 +81,14 @@ def test_the_pages_import_their_sets_instead_of_restating_them() -> None:
     for script in [*pages.glob("js/*.js"), *pages.glob("admin/*.js")]:
         if script != STATUSES_JS:
             assert not restated.search(script.read_text()), script.name
+
+
+def test_the_console_knows_every_status_and_queue_reason() -> None:
+    admin = STATUSES_JS.parents[1] / "admin"
+    select = re.search(
+        r'<select id="status-filter".*?</select>', (admin / "index.html").read_text(), re.S
+    )
+    options = re.findall(r'<option value="(\w+)">', select[0] if select else "")
+    assert sorted(options) == sorted(s.value for s in Status)  # the filter: one option each
+    labels = re.search(r"const REASONS = \{(.*?)\};", (admin / "lists.js").read_text(), re.S)
+    assert labels and re.findall(r"^\s*(\w+):", labels[1], re.M) == list(queue.REASONS)
