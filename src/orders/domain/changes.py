@@ -30,6 +30,8 @@ class Change:
     # refund recorded after completion): the webhook type that announces it. It leaves an
     # event on the timeline too, from the status to itself, with the note.
     notify: str | None = None
+    # What a data-only change queues instead, decided with it (a new key's email): no event.
+    outbox: tuple[WebhookEvent, ...] = ()
     # The spellings of transaction hashes this change records that no other order may hold
     # (`records.spellings`): the write is refused if one of them was recorded on another order
     # since the change was decided, so two operators never record one transaction twice.

@@ -4,7 +4,7 @@ lost race is decided again on the order as it then is."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from orders.domain.changes import Change, Decide, WebhookEvent, evolve, webhook_event
 from orders.domain.emails import email_for
@@ -20,7 +20,6 @@ TOO_FAST = "The order is changing too fast; please retry."
 
 # What a change queues in place of what its status would (the customer's emailed link): made for
 # the order as it will be written, and written only if the change is.
-Queued = Callable[[Order], list[WebhookEvent]]
 # A planned change: the order after it, and the statements that write it (none when nothing
 # changes; the first, when there are any, is the order's versioned update).
 Plan = tuple[Order, list[Statement]]
@@ -53,12 +52,12 @@ class Changer:
             raise NotFound("No order with this id.")
         return order
 
-    def plan(self, before: Order, decide: Decide, queued: Queued | None = None) -> Plan:
+    def plan(self, before: Order, decide: Decide) -> Plan:
         """`decide` applied to `before`: the order after, and the statements that write it, its
-        timeline event, its webhook and the customer's email (or, with `queued`, what that
+        timeline event, its webhook and the customer's email (or what the change itself says it
         queues); `(before, [])` when nothing changes. Nothing is written."""
         change = decide(before)
-        return (before, []) if change is None else self._write(before, change, queued)
+        return (before, []) if change is None else self._write(before, change)
 
     async def commit(self, planned: list[Statement], *own: Statement) -> bool:
         """Writes a plan's statements and then `own` in one batch; whether the plan won (one that
@@ -77,11 +76,10 @@ class Changer:
         *,
         expected_version: int | None = None,
         current: Order | None = None,
-        outbox: Queued | None = None,
     ) -> tuple[Order, bool]:
         """Plans and commits `decide` on the order; (order after, whether anything changed). One
         batch when `current` is the order as just read, one more round trip when it is not
-        given. `outbox`, when given, is what the change queues (in the same guarded batch).
+        given.
 
         With `expected_version` a lost race is a `VersionConflict`; without it the decision is
         made again on the fresh order, so no change is ever applied over a stale read.
@@ -92,7 +90,7 @@ class Changer:
                 before = await self.read(order_id)
             if expected_version is not None and before.version != expected_version:
                 raise VersionConflict()
-            after, planned = self.plan(before, decide, outbox)
+            after, planned = self.plan(before, decide)
             if await self.commit(planned):
                 return after, bool(planned)
             if expected_version is not None:
@@ -120,12 +118,12 @@ class Changer:
         results = await self.deps.db.batch(statements)
         return [after for after, at in written if changes(results[at]) == 1]
 
-    def _write(self, before: Order, change: Change, queued: Queued | None = None) -> Plan:
+    def _write(self, before: Order, change: Change) -> Plan:
         """The order after `change`, and the statements that write it, its event and webhook."""
         now = timestamp(self.deps.clock())
         after, event = evolve(before, change, now, self.deps.tokens(12))
-        if queued is not None:
-            outbox = queued(after)
+        if change.outbox:
+            outbox = list(change.outbox)
         elif change.notify:
             outbox = [webhook_event(after, self.deps.new_id("evt"), now, change.notify)]
         else:

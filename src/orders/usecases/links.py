@@ -10,7 +10,7 @@ address, and for one without, nothing is written.
 
 from __future__ import annotations
 
-from orders.domain.changes import Change, WebhookEvent
+from orders.domain.changes import Change
 from orders.domain.emails import action_link, payment_page
 from orders.domain.exchange import check_tx_hash
 from orders.domain.lifecycle import Source
@@ -51,17 +51,16 @@ class Links:
             return SENT  # nowhere to send it: the old key stays, and the answer is the same
         key = self.deps.tokens(KEY_BYTES)
 
+        now = timestamp(self.deps.clock())
+        email = action_link(order, settings, key, self.deps.new_id("msg"), now)
+
         def decide(current: Order) -> Change:
             # Data only: no status moves, nothing on the timeline; the operator sees the email
-            # among the order's emails (email.action_link).
-            return Change(None, Source.API, fields={"customer_key_hash": customer_key_hash(key)})
+            # among the order's emails (email.action_link), written in the same guarded batch.
+            return Change(None, Source.API, fields={"customer_key_hash": customer_key_hash(key)},
+                          outbox=(email,) if email else ())  # fmt: skip
 
-        def queued(after: Order) -> list[WebhookEvent]:
-            now = timestamp(self.deps.clock())
-            email = action_link(after, settings, key, self.deps.new_id("msg"), now)
-            return [] if email is None else [email]
-
-        await Changer(self.deps).change(order.id, decide, current=order, outbox=queued)
+        await Changer(self.deps).change(order.id, decide, current=order)
         return SENT
 
     async def find(self, tx_hash: str | None) -> dict[str, str]:
