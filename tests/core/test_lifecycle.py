@@ -25,7 +25,7 @@ DOCUMENTED_EDGES = {
 }  # fmt: skip
 
 
-def test_every_status_of_the_spec_has_exactly_its_edges() -> None:
+def test_every_status_has_exactly_the_edges_docs_api_documents() -> None:
     assert {
         s.value: {t.value for t in nexts} for s, nexts in TRANSITIONS.items()
     } == DOCUMENTED_EDGES

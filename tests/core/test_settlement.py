@@ -56,7 +56,7 @@ def a_payment(status: str, paid: str = "0", **fields: object) -> Payment:
      ("partially_paid", "0.004", Status.ACTION_REQUIRED), ("failed", "0", Status.FAILED),
      ("expired", "0", Status.EXPIRED)],
 )  # fmt: skip
-def test_each_processor_status_maps_as_the_spec_says(
+def test_each_processor_status_maps_as_docs_nowpayments_says(
     reported: str, paid: str, becomes: Status
 ) -> None:
     change = settle(an_order(), a_payment(reported, paid), IN_TIME)

@@ -1,5 +1,5 @@
 """Every link in the project's Markdown leads somewhere inside the repository: a file that exists
-(never a path out of it, such as `../shared`), and a heading that exists for a `#fragment`, as
+(never a path that climbs out of it with `../`), and a heading that exists for a `#fragment`, as
 GitHub makes the heading's anchor. Links to the web are not followed (offline)."""
 
 from __future__ import annotations
