@@ -52,7 +52,7 @@ def operator_change(
         notes.extend(_refund(order, target, paying_out, fields))
     if "refund_tx_hash" in fields or target is Status.REFUNDED:
         fields["refund_owed"] = False  # a refund recorded settles what it was for
-    elif target is Status.COMPLETED and order.received > Decimal(order.pay_amount):
+    elif target is Status.COMPLETED and problems.excess(order):
         fields["refund_owed"] = True  # the excess, completed without its refund, waits
     elif target in CALLED_OFF and order.received > 0:
         fields["refund_owed"] = True  # an order ended holding money: it goes back

@@ -76,7 +76,8 @@ def js_number(x: float) -> str:
     if x == 0:
         return "0"  # -0 too
     # repr() gives the shortest round-trip digits (closest of the shortest), as V8 does;
-    # only the layout differs, so re-lay them out by Number::toString's k (digits) and n (point position).
+    # only the layout differs, so re-lay them out by Number::toString's k (digits) and n (point
+    # position).
     mantissa, _, exp_text = repr(abs(x)).partition("e")
     int_part, _, frac_part = mantissa.partition(".")
     all_digits = int_part + frac_part

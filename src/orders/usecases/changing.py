@@ -4,7 +4,7 @@ lost race is decided again on the order as it then is."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from orders.domain.changes import Change, Decide, WebhookEvent, evolve, webhook_event
 from orders.domain.emails import email_for
@@ -23,6 +23,9 @@ TOO_FAST = "The order is changing too fast; please retry."
 # A planned change: the order after it, and the statements that write it (none when nothing
 # changes; the first, when there are any, is the order's versioned update).
 Plan = tuple[Order, list[Statement]]
+# A use case's plan on the order as read: the order after, the change's statements and its own
+# (a receipt, a "heard from" mark) made for that order after. Pure: `write` does the writing.
+Step = Callable[[Order], tuple[Order, list[Statement], list[Statement]]]
 
 
 def outbox_of(deps: Deps, order: Order, created: bool = False) -> list[WebhookEvent]:
@@ -79,10 +82,25 @@ class Changer:
     ) -> tuple[Order, bool]:
         """Plans and commits `decide` on the order; (order after, whether anything changed). One
         batch when `current` is the order as just read, one more round trip when it is not
-        given.
+        given."""
+        return await self.write(
+            order_id, lambda before: (*self.plan(before, decide), []),
+            expected_version=expected_version, current=current,
+        )  # fmt: skip
 
-        With `expected_version` a lost race is a `VersionConflict`; without it the decision is
-        made again on the fresh order, so no change is ever applied over a stale read.
+    async def write(
+        self,
+        order_id: str,
+        step: Step,
+        *,
+        expected_version: int | None = None,
+        current: Order | None = None,
+    ) -> tuple[Order, bool]:
+        """Writes what `step` plans on the order (the change's statements, then the use case's
+        own, judged on the order after it) in one batch; (order after, whether it changed).
+
+        With `expected_version` a lost race is a `VersionConflict`; without it `step` plans again
+        on the fresh order, so no change is ever applied over a stale read.
         """
         before = current
         for _ in range(MAX_RACES):
@@ -90,8 +108,8 @@ class Changer:
                 before = await self.read(order_id)
             if expected_version is not None and before.version != expected_version:
                 raise VersionConflict()
-            after, planned = self.plan(before, decide)
-            if await self.commit(planned):
+            after, planned, own = step(before)
+            if await self.commit(planned, *own):
                 return after, bool(planned)
             if expected_version is not None:
                 raise VersionConflict()

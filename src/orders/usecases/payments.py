@@ -24,16 +24,15 @@ from orders.errors import (
     ServiceUnavailable,
     Unauthorized,
     ValidationFailed,
-    VersionConflict,
 )
-from orders.ports import Deps
+from orders.ports import Deps, Statement
 from orders.processors import nowpayments_ipn
 from orders.processors.base import Deposits, Payment, Processor, ProcessorError
 from orders.processors.sandbox import SandboxProcessor
 from orders.storage.orders import OrderStore
 from orders.storage.receipts import ReceiptStore
 from orders.strict_json import parse_json
-from orders.usecases.changing import MAX_RACES, TOO_FAST, Changer
+from orders.usecases.changing import Changer
 
 log = logging.getLogger("onecash.payments")
 
@@ -103,21 +102,18 @@ class Payments:
         lock = self._lock()
         changer = Changer(self.deps)
 
-        def decide(current: Order) -> Change | None:
-            return settle(current, [payment], now, lock)
-
-        for _ in range(MAX_RACES):
+        def step(current: Order) -> tuple[Order, list[Statement], list[Statement]]:
             # Settled on the order as just read, in one batch with the "heard from" mark and the
             # receipt. The receipt is recorded only with the state it was judged against (the
-            # order as this batch leaves it), so a lost race leaves the callback unseen and its
-            # retry is judged again; here the lost race is planned again on the fresh order.
-            after, planned = changer.plan(order, decide)
-            seen = self.store.touch_seen(order.id, now)
+            # order as this batch leaves it), so a lost race leaves the callback unseen, and the
+            # race is planned again on the fresh order.
+            after, planned = changer.plan(current, lambda o: settle(o, [payment], now, lock))
+            seen = self.store.touch_seen(current.id, now)
             noted = self.receipts.record(self.processor.name, payment_id, receipt, after, now, text)
-            if await changer.commit(planned, seen, noted):
-                return {"ok": True, "order_status": after.status.value}, after
-            order = await changer.read(order.id)
-        raise VersionConflict(TOO_FAST)
+            return after, planned, [seen, noted]
+
+        after, _ = await changer.write(order.id, step, current=order)
+        return {"ok": True, "order_status": after.status.value}, after
 
     def _lock(self) -> timedelta:
         return timedelta(minutes=self.deps.settings.rate_lock_minutes)
