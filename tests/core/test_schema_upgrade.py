@@ -104,12 +104,20 @@ def run_like_d1(db: sqlite3.Connection, sql: str) -> None:
         raise
 
 
-def migrated(path: Path) -> sqlite3.Connection:
-    """A database of the previous schema, migrated once, with rows only the new schema holds."""
+def old_database(path: Path, *migrations: Path) -> sqlite3.Connection:
+    """A database of the previous schema, opened as D1 keeps it (foreign keys on), with
+    `migrations` run on it in order."""
     make_old(path)
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA foreign_keys = ON")  # as D1 always has them
-    run_like_d1(db, MIGRATION.read_text())
+    for migration in migrations:
+        run_like_d1(db, migration.read_text())
+    return db
+
+
+def migrated(path: Path) -> sqlite3.Connection:
+    """A database of the previous schema, migrated once, with rows only the new schema holds."""
+    db = old_database(path, MIGRATION)
     db.executescript(NEW_ROWS)
     assert db.execute(KEPT).fetchall() == KEPT_ROWS
     return db
@@ -139,12 +147,8 @@ def test_the_local_host_brings_an_older_database_up_to_date(tmp_path: Path) -> N
 
 
 def test_the_d1_migration_brings_an_older_database_up_to_date(tmp_path: Path) -> None:
-    path = tmp_path / "d1.sqlite"
-    make_old(path)
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA foreign_keys = ON")  # as D1 always has them
-    for migration in sorted(MIGRATION.parent.glob("*.sql")):  # as wrangler applies them
-        run_like_d1(db, migration.read_text())
+    # Every migration, in the order wrangler applies them.
+    db = old_database(tmp_path / "d1.sqlite", *sorted(MIGRATION.parent.glob("*.sql")))
     db.executescript(d1.SCHEMA.read_text())
     assert_current(db)
     assert d1.upgrade(db, d1.SCHEMA.read_text()) == []  # the same tables as schema.sql's
@@ -152,11 +156,7 @@ def test_the_d1_migration_brings_an_older_database_up_to_date(tmp_path: Path) ->
 
 
 def test_the_d1_migration_keeps_the_references_of_other_tables(tmp_path: Path) -> None:
-    path = tmp_path / "d1.sqlite"
-    make_old(path)
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA foreign_keys = ON")
-    run_like_d1(db, MIGRATION.read_text())
+    db = old_database(tmp_path / "d1.sqlite", MIGRATION)
     children = {"order_events": "orders", "webhook_attempts": "webhook_outbox"}
     for child, parent in children.items():
         [reference] = db.execute(f"PRAGMA foreign_key_list({child})").fetchall()
@@ -226,13 +226,7 @@ def test_schema_sql_does_not_count_an_older_database_as_migrated(tmp_path: Path)
 
 
 def test_the_failed_logins_migration_adds_its_table_once(tmp_path: Path) -> None:
-    path = tmp_path / "d1.sqlite"
-    make_old(path)
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA foreign_keys = ON")
-    run_like_d1(db, MIGRATION.read_text())
-
-    run_like_d1(db, ADDS_TABLE.read_text())
+    db = old_database(tmp_path / "d1.sqlite", MIGRATION, ADDS_TABLE)
     db.execute("INSERT INTO failed_logins VALUES ('203.0.113.7', 3, '2026-11-26T12:10:00Z')")
 
     with pytest.raises(sqlite3.IntegrityError, match=REFUSED):
@@ -245,12 +239,7 @@ def test_the_failed_logins_migration_adds_its_table_once(tmp_path: Path) -> None
 def test_the_deposits_migration_keeps_every_order_and_marks_money_owed_once(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "d1.sqlite"
-    make_old(path)
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA foreign_keys = ON")
-    run_like_d1(db, MIGRATION.read_text())
-    run_like_d1(db, ADDS_TABLE.read_text())
+    db = old_database(tmp_path / "d1.sqlite", MIGRATION, ADDS_TABLE)
     # The old order was completed with more than it asked for, and no refund recorded.
     db.execute("UPDATE orders SET status = 'completed', payout_tx_hash = 'ab12cd34ef56ab78',"
                " received_amount = '1.5', deposits = '{\"p\": \"1.5\"}'")  # fmt: skip
